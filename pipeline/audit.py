@@ -1,0 +1,194 @@
+"""The stages of one year's audit, as plain functions the Dagster assets wrap.
+
+Stages hand over through the run's DuckDB warehouse (row-level, never published) and the
+year's staging folder (publishable files only); nothing patient-level passes between them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline import disclosure, publish
+from pipeline.config import AuditConfig
+from pipeline.contract import Table
+from pipeline.errors import ConfigError
+from pipeline.indicators import compute_indicators, load_catalogue
+from pipeline.load import LoadedTable, input_files, load_table, sha256
+from pipeline.quality import Decision, decide, decision_for, level_for_share, validate_ethnicity
+from pipeline.report.render import render_pdf
+from pipeline.report.viewmodel import provider_context
+from pipeline.warehouse import connect, query, stage
+
+log = logging.getLogger("mhaudit")
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What one run publishes: which extracts, which year, where, with which parameters."""
+
+    extracts: Path
+    out: Path
+    year: str
+    work: Path
+    config: AuditConfig = field(default_factory=AuditConfig)
+    providers: tuple[str, ...] = ()
+    publication_date: str = field(default_factory=lambda: date.today().isoformat())
+    synthetic: bool | None = None
+
+    @property
+    def warehouse(self) -> Path:
+        return Path(self.work) / f"{self.year}.duckdb"
+
+    @property
+    def staging(self) -> Path:
+        return publish.staging_dir(self.out, self.year)
+
+    @property
+    def is_synthetic(self) -> bool:
+        """Synthetic extracts carry the generator's truth.json beside the year folders."""
+        return self.synthetic if self.synthetic is not None else (Path(self.extracts) / "truth.json").exists()
+
+    def parameters(self) -> dict:
+        return {
+            "year": self.year,
+            "providers": list(self.providers),
+            "publication_date": self.publication_date,
+            "synthetic": self.is_synthetic,
+            "config": self.config.as_dict(),
+        }
+
+
+def ingest(spec: RunSpec, table: Table) -> LoadedTable:
+    """Load one extract table into the warehouse."""
+    path = input_files_for(spec)[table.name]
+    with connect(spec.warehouse) as con:
+        loaded = load_table(con, table, path)
+    log.info("loaded %s: %s rows", table.name, f"{loaded.rows:,}")
+    return loaded
+
+
+def input_files_for(spec: RunSpec) -> dict[str, Path]:
+    return input_files(spec.extracts, spec.year)
+
+
+def providers(spec: RunSpec) -> dict[str, str]:
+    """The providers this run reports on, code -> name (every provider with a patient index
+    or a catchment, limited to ``spec.providers`` when given)."""
+    with connect(spec.warehouse) as con:
+        frame = query(
+            con,
+            "SELECT p.provider, coalesce(min(r.ProviderName), p.provider || ' (no name in Providers)') AS name "
+            "FROM (SELECT OrgIDProv AS provider FROM mhs001mpi UNION SELECT OrgIDProv FROM providers) AS p "
+            "LEFT JOIN providers AS r ON r.OrgIDProv = p.provider GROUP BY p.provider ORDER BY p.provider",
+        )
+    found = dict(zip(frame["provider"], frame["name"]))
+    if spec.providers:
+        unknown = sorted(set(spec.providers) - found.keys())
+        if unknown:
+            raise ConfigError(f"provider(s) {', '.join(unknown)} are not in the {spec.year} extracts; "
+                              f"known: {', '.join(found)}")
+        found = {k: v for k, v in found.items() if k in spec.providers}
+    return found
+
+
+def validate(spec: RunSpec) -> list[Decision]:
+    """Stage the warehouse, run the quality suites and decide, per provider, publish, warn or withhold."""
+    publish.fresh_staging(spec.out, spec.year)
+    codes = list(providers(spec))
+    with connect(spec.warehouse) as con:
+        stage(con, spec.year, spec.config)
+        results = validate_ethnicity(con, codes, spec.config)
+        decisions = decide(codes, results, spec.config)
+        frame = pd.DataFrame([asdict(d) for d in decisions])
+        con.register("_decisions", frame)
+        con.execute("CREATE OR REPLACE TABLE quality_decisions AS SELECT * FROM _decisions").fetchall()
+        con.unregister("_decisions")
+        con.execute("CREATE OR REPLACE TABLE quality_results (provider VARCHAR, result JSON)").fetchall()
+        for provider, result in results.items():
+            con.execute("INSERT INTO quality_results VALUES ($p, $r)", {"p": provider, "r": json.dumps(result)}).fetchall()
+    return decisions
+
+
+def all_providers_share(spec: RunSpec) -> float:
+    """The share of persons (each once) with a valid ethnic category across all providers."""
+    with connect(spec.warehouse, read_only=True) as con:
+        return float(query(con, "SELECT valid_share FROM dq01_ethnicity_recording WHERE provider = 'ALL'").iloc[0, 0])
+
+
+def compute(spec: RunSpec) -> pd.DataFrame:
+    """Every catalogue indicator (unsuppressed), kept in the warehouse for the publishing step."""
+    with connect(spec.warehouse) as con:
+        values = compute_indicators(con, spec.year, spec.config, load_catalogue())
+        con.register("_values", values)
+        con.execute("CREATE OR REPLACE TABLE indicator_values AS SELECT * FROM _values").fetchall()
+        con.unregister("_values")
+    return values
+
+
+def publish_tables(spec: RunSpec) -> pd.DataFrame:
+    """The disclosure-controlled indicator and data-quality tables, written to staging."""
+    with connect(spec.warehouse, read_only=True) as con:
+        values = query(con, "SELECT * FROM indicator_values")
+        dq = query(con, "SELECT * FROM dq01_ethnicity_recording")
+        decisions = query(con, "SELECT * FROM quality_decisions")
+    wanted = list(providers(spec)) + ["ALL"]
+    values = values[values["provider"].isin(wanted)]
+    published = disclosure.apply(values, spec.config.disclosure_profile)
+    data = spec.staging / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    published.to_csv(data / "indicators.csv", index=False, float_format="%.6g")
+    published.to_parquet(data / "indicators.parquet", index=False)
+    quality = disclosure.control_counts(
+        dq[dq["provider"].isin(wanted)].merge(decisions[["provider", "decision", "reason"]], on="provider", how="left"),
+        ["persons", "valid", "not_stated", "not_known", "invalid", "missing"],
+        spec.config.disclosure_profile,
+    )
+    quality.insert(0, "year", spec.year)
+    quality.insert(2, "measure", "DQ01")
+    quality.to_csv(data / "data_quality.csv", index=False, float_format="%.6g")
+    return published
+
+
+def render_reports(spec: RunSpec) -> dict[str, str]:
+    """One PDF per provider and ALL.pdf; a withheld provider gets a short PDF saying why."""
+    published = pd.read_parquet(spec.staging / "data" / "indicators.parquet")
+    quality = pd.read_csv(spec.staging / "data" / "data_quality.csv", dtype={"provider": str})
+    with connect(spec.warehouse, read_only=True) as con:
+        decisions = {r["provider"]: Decision(**r) for r in query(con, "SELECT * FROM quality_decisions").to_dict("records")}
+    names = providers(spec)
+    share = float(quality.loc[quality["provider"] == "ALL", "valid_share"].iloc[0])
+    decisions["ALL"] = decision_for("ALL", share, level_for_share(share, spec.config), spec.config)
+    names["ALL"] = "All providers"
+    params = {**spec.parameters(), "code_version": publish.code_version()}
+    inputs = [{"name": str(p.relative_to(spec.extracts)), "sha256": sha256(p)} for p in input_files_for(spec).values()]
+    catalogue = load_catalogue()
+    outcome = {}
+    for code, name in names.items():
+        rows = published[published["provider"] == code]
+        qrow = quality[quality["provider"] == code]
+        context = provider_context(
+            provider=code, provider_name=name, year=spec.year, rows=rows, decision=decisions[code],
+            quality_row=qrow.iloc[0].to_dict() if len(qrow) else None, catalogue=catalogue,
+            params=params, inputs=inputs,
+        )
+        render_pdf(context, spec.staging / "reports" / f"{code}.pdf", spec.publication_date)
+        outcome[code] = decisions[code].decision
+        log.info("rendered %s report (%s)", code, decisions[code].decision)
+    return outcome
+
+
+def finalise(spec: RunSpec) -> Path:
+    """Write the manifest and move the staged year into place."""
+    inputs = [
+        {"table": name, "file": str(path.relative_to(spec.extracts)), "sha256": sha256(path)}
+        for name, path in input_files_for(spec).items()
+    ]
+    publish.write_manifest(spec.staging, inputs=inputs, parameters=spec.parameters(), version=publish.code_version())
+    return publish.swap_into_place(spec.staging, spec.out, spec.year)
+

@@ -1,0 +1,116 @@
+"""Disclosure control: the last step before any number is written (methods.md).
+
+Profile ``nhs`` (default): counts of 1 to 4 are suppressed ('*'), every other published count is
+rounded to the nearest 5, and a value (rate, percentage, interval, ratio) is published only when
+its numerator and denominator are both publishable (5 or more). Profile ``strict``: counts of 0
+to 7 are suppressed, then rounding to 5. Complementary suppression then hides a second cell in
+any breakdown where exactly one cell was suppressed, so the hidden count cannot be recovered by
+subtracting the others from the published total. Values are computed from unrounded counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    suppress_from: int  # counts in [suppress_from, suppress_to] are suppressed
+    suppress_to: int
+    rounding: int
+    min_for_value: int  # a value needs numerator and denominator at least this
+
+    def rule(self) -> str:
+        low = f"{self.suppress_from}-{self.suppress_to}"
+        return f"{self.name}: count {low}"
+
+
+PROFILES = {
+    "nhs": Profile("nhs", 1, 4, 5, 5),
+    "strict": Profile("strict", 0, 7, 5, 8),
+}
+VALUE_COLUMNS = ["value", "lower_95", "upper_95", "comparator_ratio", "ratio_lower_95", "ratio_upper_95"]
+BLOCK = ["year", "provider", "indicator_id", "statistic", "breakdown"]
+
+
+def round_count(counts: pd.Series, base: int) -> pd.Series:
+    """Round to the nearest multiple of ``base``, halves away from zero (2.5 -> 5)."""
+    arr = counts.to_numpy(float)
+    return pd.Series(np.floor(arr / base + 0.5) * base, index=counts.index)
+
+
+def apply(frame: pd.DataFrame, profile_name: str = "nhs", unrounded_providers: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The publishable version of an indicator table, with ``suppressed`` naming each rule applied.
+
+    ``unrounded_providers`` lists providers whose rows are published unrounded and unsuppressed
+    (England totals in a national run, as NHS England publishes them).
+    """
+    profile = PROFILES[profile_name]
+    out = frame.copy()
+    num = out["numerator"].astype(float)
+    den = out["denominator"].astype(float)
+    small_num = num.between(profile.suppress_from, profile.suppress_to)
+    small_den = den.between(profile.suppress_from, profile.suppress_to)
+    exempt = out["provider"].isin(unrounded_providers)
+    reasons = pd.Series("", index=out.index, dtype=object)
+    reasons[small_num & ~exempt] = f"{profile.rule()} (numerator)"
+    reasons[small_den & ~small_num & ~exempt] = f"{profile.rule()} (denominator)"
+    primary = reasons != ""
+    complementary = _complementary(out, primary) & ~exempt
+    reasons[complementary] = f"{profile.name}: complementary suppression"
+    hidden = primary | complementary
+
+    low_value = ((num < profile.min_for_value) | (den.fillna(np.inf) < profile.min_for_value)) & ~exempt
+    value_hidden = hidden | low_value
+    reasons[low_value & ~hidden & num.notna()] = f"{profile.name}: value from fewer than {profile.min_for_value}"
+
+    for col in VALUE_COLUMNS:
+        out[col] = out[col].astype(float).where(~value_hidden)
+    # A ratio also reveals the comparator's count: hide it when the comparator is suppressible.
+    if "comp_numerator" in out:
+        comp_small = out["comp_numerator"].astype(float).between(profile.suppress_from, profile.min_for_value - 1)
+        for col in ("comparator_ratio", "ratio_lower_95", "ratio_upper_95"):
+            out[col] = out[col].where(~(comp_small & ~exempt))
+    out["significance"] = out["significance"].where(out["comparator_ratio"].notna(), "")
+
+    rounded_num = round_count(num, profile.rounding).where(~hidden)
+    rounded_den = round_count(den, profile.rounding).where(~(small_den & ~exempt))
+    out["numerator"] = num.where(exempt, rounded_num).astype("Int64")
+    out["denominator"] = den.where(exempt, rounded_den).round().astype("Int64")
+    out["suppressed"] = reasons
+    return out.drop(columns=[c for c in ("comp_numerator", "comp_denominator") if c in out])
+
+
+def _complementary(frame: pd.DataFrame, primary: pd.Series) -> pd.Series:
+    """A second suppressed cell in every block (one breakdown of one indicator) with exactly one."""
+    extra = pd.Series(False, index=frame.index)
+    partitions = frame["breakdown"] != "total"
+    for _, block in frame[partitions].groupby(BLOCK, sort=False):
+        hidden = primary[block.index]
+        if hidden.sum() != 1:
+            continue
+        candidates = block.loc[~hidden & (block["numerator"].astype(float) > 0), "numerator"].astype(float)
+        if len(candidates):
+            extra[candidates.sort_values(kind="stable").index[0]] = True
+    return extra
+
+
+def control_counts(frame: pd.DataFrame, columns: list[str], profile_name: str = "nhs") -> pd.DataFrame:
+    """Counts in a quality table: small ones suppressed, the rest rounded; shares stay as computed
+    from unrounded counts only where every count they rest on is publishable."""
+    profile = PROFILES[profile_name]
+    out = frame.copy()
+    notes = pd.Series("", index=out.index, dtype=object)
+    for col in columns:
+        counts = out[col].astype(float)
+        small = counts.between(profile.suppress_from, profile.suppress_to)
+        notes[small] = (notes[small] + f"{col} ").str.lstrip()
+        out[col] = round_count(counts, profile.rounding).where(~small).astype("Int64")
+        if f"{col}_percent" in out:
+            out[f"{col}_percent"] = out[f"{col}_percent"].where(~small)
+    out["suppressed"] = notes.str.strip().map(lambda s: f"{profile.rule()}: {s}" if s else "")
+    return out

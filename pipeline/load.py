@@ -1,0 +1,228 @@
+"""Load one financial year of extracts into DuckDB with the contract's types.
+
+Every file is checked before anything is typed: a missing, unreadable, empty or non-UTF-8
+file, a missing or duplicated column, a ragged row, or a value of the wrong type ends the
+run with a :class:`BadInput` naming the file, the column and the first offending line.
+Values of the right type but outside their code list are data quality and are kept.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from pipeline.contract import ALL_TABLES, Column, Table, sql_name
+from pipeline.errors import BadInput
+
+log = logging.getLogger("mhaudit")
+
+_TYPE_RULES = {
+    # (regex the trimmed text must match, human description). DuckDB's own casts are too
+    # lenient here (they round '1.5' to 2 and read '2024/1/2' as a date).
+    "INTEGER": (r"^[+-]?[0-9]+$", "a whole number"),
+    "BIGINT": (r"^[+-]?[0-9]+$", "a whole number"),
+    "DOUBLE": (r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$", "a number"),
+    "DATE": (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "an ISO date YYYY-MM-DD"),
+}
+
+
+@dataclass(frozen=True)
+class LoadedTable:
+    table: str
+    path: str
+    rows: int
+    sha256: str
+
+
+def table_file(folder: Path, table: Table) -> Path:
+    """The CSV or Parquet file holding a table; exactly one must exist."""
+    found = [p for p in (folder / f"{table.name}.csv", folder / f"{table.name}.parquet") if p.exists()]
+    if not found:
+        raise BadInput(
+            folder / f"{table.name}.csv",
+            f"the {table.name} extract is missing",
+            expected=f"{table.name}.csv or {table.name}.parquet in {folder}",
+        )
+    if len(found) > 1:
+        raise BadInput(found[0], f"both {found[0].name} and {found[1].name} exist", expected="one file per table")
+    return found[0]
+
+
+def year_folder(extracts: Path, year: str) -> Path:
+    return Path(extracts) / year
+
+
+def input_files(extracts: Path, year: str) -> dict[str, Path]:
+    """Every file a year's run reads, by table name (extract tables then reference tables)."""
+    files = {}
+    for t in ALL_TABLES:
+        folder = Path(extracts) / "reference" if t.reference else year_folder(extracts, year)
+        files[t.name] = table_file(folder, t)
+    return files
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def load_table(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> LoadedTable:
+    """Check one file against the contract and (re)create its typed DuckDB table."""
+    if path.suffix == ".csv":
+        _stage_csv(con, table, path)
+        label = "line"
+    else:
+        _stage_parquet(con, table, path)
+        label = "row"
+    _check_values(con, table, path, label)
+    types = _stage_types(con)
+    select = ", ".join(_typed(c, types.get(c.name)) for c in table.columns)
+    con.execute(f"CREATE OR REPLACE TABLE {sql_name(table)} AS SELECT {select} FROM _stage ORDER BY _line")
+    con.execute(f"DROP {'TABLE' if label == 'line' else 'VIEW'} _stage")
+    rows = con.execute(f"SELECT count(*) FROM {sql_name(table)}").fetchall()[0][0]
+    return LoadedTable(table.name, str(path), rows, sha256(path))
+
+
+def load_year(con: duckdb.DuckDBPyConnection, extracts: Path, year: str) -> list[LoadedTable]:
+    """Load every table of one year (and the reference tables) into ``con``."""
+    loaded = []
+    for name, path in input_files(extracts, year).items():
+        loaded.append(load_table(con, next(t for t in ALL_TABLES if t.name == name), path))
+        log.info("loaded %s: %s rows", name, f"{loaded[-1].rows:,}")
+    return loaded
+
+
+def _read_header(table: Table, path: Path) -> list[str]:
+    try:
+        with open(path, "rb") as fh:
+            first = fh.readline()
+    except OSError as exc:
+        raise BadInput(path, f"the file cannot be read ({exc.strerror})") from None
+    if not first.strip():
+        raise BadInput(path, "the file is empty", line=1, expected="a header row naming the columns")
+    try:
+        text = first.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadInput(path, "the header is not UTF-8 text", line=1, expected="a UTF-8 encoded CSV file") from None
+    return [h.strip() for h in next(csv.reader([text]))]
+
+
+def _check_columns(table: Table, path: Path, header: list[str]) -> None:
+    seen = set()
+    for name in header:
+        if name in seen:
+            raise BadInput(path, f"the header names column {name} twice", column=name, line=1,
+                           expected="each column once")
+        seen.add(name)
+    for col in table.columns:
+        if col.required and col.name not in seen:
+            raise BadInput(path, f"required column {col.name} is missing", column=col.name, line=1,
+                           expected=f"the columns {', '.join(table.column_names)}")
+
+
+def _stage_csv(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> None:
+    header = _read_header(table, path)
+    _check_columns(table, path, header)
+    columns = {f"c{i}": "VARCHAR" for i in range(len(header))}
+    wanted = ", ".join(f'c{header.index(c.name)} AS "{c.name}"' for c in table.columns if c.name in header)
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _stage AS SELECT {wanted}, row_number() OVER () + 1 AS _line "
+            "FROM read_csv($path, header=true, delim=',', quote='\"', escape='\"', columns=$columns, "
+            "auto_detect=false, strict_mode=true, null_padding=false, encoding='utf-8')",
+            {"path": str(path), "columns": columns},
+        )
+    except duckdb.Error as exc:
+        raise _csv_error(path, str(exc)) from None
+
+
+def _csv_error(path: Path, message: str) -> BadInput:
+    line = re.search(r"Line: (\d+)", message)
+    number = int(line.group(1)) if line else None
+    if "unicode" in message.lower() or "utf-8" in message.lower():
+        return BadInput(path, "the file is not UTF-8 text", line=number, expected="a UTF-8 encoded CSV file")
+    found = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
+    if found:
+        return BadInput(path, f"the row has {found.group(2)} fields but the header has {found.group(1)}",
+                        line=number, expected="every row to have as many fields as the header")
+    first = message.splitlines()[0] if message else "unreadable CSV"
+    return BadInput(path, f"the CSV cannot be parsed ({first})", line=number, expected="a comma-separated file")
+
+
+def _stage_parquet(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> None:
+    try:
+        names = [r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet($p)", {"p": str(path)}).fetchall()]
+    except duckdb.Error as exc:
+        raise BadInput(path, f"the file is not a readable Parquet file ({str(exc).splitlines()[0]})") from None
+    _check_columns(table, path, names)
+    wanted = ", ".join(f'"{c.name}"' for c in table.columns if c.name in names)
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW _stage AS SELECT {wanted}, file_row_number + 1 AS _line "
+        "FROM read_parquet($p, file_row_number=true)", {"p": str(path)},
+    )
+
+
+def _check_values(con: duckdb.DuckDBPyConnection, table: Table, path: Path, label: str) -> None:
+    types = _stage_types(con)
+    probes, order = [], []
+    for col in table.columns:
+        if col.name not in types:
+            continue
+        text = f'trim(CAST("{col.name}" AS VARCHAR))'
+        if col.type in _TYPE_RULES and types[col.name] != col.type and not _widens(types[col.name], col.type):
+            pattern = _TYPE_RULES[col.type][0]
+            bad = f"{text} <> '' AND (NOT regexp_full_match({text}, '{pattern}') OR TRY_CAST({text} AS {col.type}) IS NULL)"
+            probes.append(f"min(_line) FILTER (WHERE {bad})")
+            order.append((col, "type"))
+        if not col.nullable:
+            probes.append(f'min(_line) FILTER (WHERE "{col.name}" IS NULL OR {text} = \'\')')
+            order.append((col, "blank"))
+    if not probes:
+        return
+    firsts = con.execute(f"SELECT {', '.join(probes)} FROM _stage").fetchall()[0]
+    failures = [(line, col, kind) for line, (col, kind) in zip(firsts, order) if line is not None]
+    if not failures:
+        return
+    line, col, kind = min(failures, key=lambda f: f[0])
+    value = con.execute(f'SELECT CAST("{col.name}" AS VARCHAR) FROM _stage WHERE _line = $l', {"l": line}).fetchall()[0][0]
+    if kind == "blank":
+        problem = f"required value of {col.name} is blank"
+    else:
+        shown = value if len(value) <= 40 else value[:40] + "…"
+        problem = f"'{shown}' is not {_TYPE_RULES[col.type][1]}"
+    raise BadInput(path, problem, column=col.name, line=line, expected=_expected(col), line_label=label)
+
+
+def _widens(actual: str, wanted: str) -> bool:
+    integers = ("TINYINT", "SMALLINT", "INTEGER", "UTINYINT", "USMALLINT")
+    return (wanted == "BIGINT" and (actual in integers or actual == "UINTEGER")) or (
+        wanted == "INTEGER" and actual in integers
+    ) or (wanted == "DATE" and actual.startswith("TIMESTAMP")) or (wanted == "DOUBLE" and actual in ("FLOAT", "DECIMAL"))
+
+
+def _expected(col: Column) -> str:
+    kind = _TYPE_RULES[col.type][1] if col.type in _TYPE_RULES else "text"
+    return f"{kind} in {col.name} ({col.description})" + ("" if col.nullable else ", never blank")
+
+
+def _stage_types(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE _stage)").fetchall())
+
+
+def _typed(col: Column, actual: str | None) -> str:
+    if actual is None:
+        return f'CAST(NULL AS {col.type}) AS "{col.name}"'
+    if actual == col.type:
+        return f'"{col.name}"'
+    if col.type == "VARCHAR":
+        return f'CAST("{col.name}" AS VARCHAR) AS "{col.name}"'
+    return f'CAST(NULLIF(trim(CAST("{col.name}" AS VARCHAR)), \'\') AS {col.type}) AS "{col.name}"'
