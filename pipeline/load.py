@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.contract import ALL_TABLES, Column, Table, sql_name
+from pipeline.contract import ALL_TABLES, FINANCIAL_YEAR_PATTERN, Column, Table, sql_name
 from pipeline.errors import BadInput
 
 log = logging.getLogger("mhaudit")
@@ -58,8 +58,25 @@ def year_folder(extracts: Path, year: str) -> Path:
     return Path(extracts) / year
 
 
+def available_years(extracts: Path) -> list[str]:
+    """The financial years (folders such as 2024-25) present in an extract folder, oldest first."""
+    if not Path(extracts).is_dir():
+        raise BadInput(extracts, "the extracts folder does not exist", expected="a folder of financial-year folders")
+    return sorted(p.name for p in Path(extracts).iterdir() if p.is_dir() and re.match(FINANCIAL_YEAR_PATTERN, p.name))
+
+
+def latest_year(extracts: Path) -> str:
+    years = available_years(extracts)
+    if not years:
+        raise BadInput(extracts, "there is no financial-year folder", expected="folders named like 2024-25")
+    return years[-1]
+
+
 def input_files(extracts: Path, year: str) -> dict[str, Path]:
     """Every file a year's run reads, by table name (extract tables then reference tables)."""
+    if not year_folder(extracts, year).is_dir():
+        raise BadInput(year_folder(extracts, year), f"there are no extracts for {year}",
+                       expected=f"a folder {year} in {extracts} (found: {', '.join(available_years(extracts)) or 'none'})")
     files = {}
     for t in ALL_TABLES:
         folder = Path(extracts) / "reference" if t.reference else year_folder(extracts, year)
@@ -142,7 +159,21 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> None
             {"path": str(path), "columns": columns},
         )
     except duckdb.Error as exc:
+        line = _first_non_utf8_line(path)
+        if line is not None:
+            raise BadInput(path, "the file is not UTF-8 text", line=line, expected="a UTF-8 encoded CSV file") from None
         raise _csv_error(path, str(exc)) from None
+
+
+def _first_non_utf8_line(path: Path) -> int | None:
+    """Only on the error path: DuckDB does not always say which line broke its UTF-8 decoding."""
+    with open(path, "rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return None
 
 
 def _csv_error(path: Path, message: str) -> BadInput:
@@ -165,10 +196,12 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> 
         raise BadInput(path, f"the file is not a readable Parquet file ({str(exc).splitlines()[0]})") from None
     _check_columns(table, path, names)
     wanted = ", ".join(f'"{c.name}"' for c in table.columns if c.name in names)
+    # A view cannot take a bound parameter: the path goes in as an escaped SQL string literal.
+    literal = "'" + str(path).replace("'", "''") + "'"
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW _stage AS SELECT {wanted}, file_row_number + 1 AS _line "
-        "FROM read_parquet($p, file_row_number=true)", {"p": str(path)},
-    )
+        f"FROM read_parquet({literal}, file_row_number=true)"
+    ).fetchall()
 
 
 def _check_values(con: duckdb.DuckDBPyConnection, table: Table, path: Path, label: str) -> None:

@@ -1,0 +1,1 @@
+"""The Dagster layer: thin assets wiring the pure core (``pipeline``) into a graph."""

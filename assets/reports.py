@@ -1,0 +1,30 @@
+"""Reports: the accessible PDFs, then the whole year moved into place with its manifest."""
+
+from __future__ import annotations
+
+import json
+
+import dagster as dg
+
+from assets.indicators import published_indicators
+from assets.resources import AuditRun
+from pipeline import audit
+
+
+@dg.asset(group_name="reports", deps=[published_indicators], kinds={"pdf"})
+def audit_report_pdfs(audit_run: AuditRun) -> dg.MaterializeResult:
+    """One PDF/UA report per provider and ALL.pdf, staged for publication."""
+    outcome = audit.render_reports(audit_run.spec())
+    return dg.MaterializeResult(metadata={"reports": dg.MetadataValue.json(outcome)})
+
+
+@dg.asset(group_name="reports", deps=[audit_report_pdfs], kinds={"json"})
+def publication(audit_run: AuditRun) -> dg.MaterializeResult:
+    """The year's publication, moved into place atomically with a manifest of every checksum."""
+    folder = audit.finalise(audit_run.spec())
+    manifest = json.loads((folder / "manifest.json").read_text())
+    return dg.MaterializeResult(metadata={
+        "path": dg.MetadataValue.path(str(folder)),
+        "outputs": len(manifest["outputs"]),
+        "mhaudit_version": manifest["mhaudit_version"],
+    })

@@ -1,0 +1,38 @@
+"""The run's parameters as a Dagster resource, turned into the core's RunSpec."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+
+from pipeline.audit import RunSpec
+from pipeline.config import load_config
+from pipeline.load import latest_year
+
+
+class AuditRun(dg.ConfigurableResource):
+    """Which extracts and year to audit, where to publish, and with which configuration."""
+
+    extracts: str = os.environ.get("MHAUDIT_EXTRACTS", "data/sample")
+    out: str = os.environ.get("MHAUDIT_OUT", "out")
+    work: str = os.environ.get("MHAUDIT_WORK", ".mhaudit")
+    year: str = ""
+    providers: list[str] = []
+    config_file: str = ""
+    publication_date: str = ""
+    synthetic: str = "auto"
+
+    def spec(self) -> RunSpec:
+        return RunSpec(
+            extracts=Path(self.extracts),
+            out=Path(self.out),
+            year=self.year or latest_year(Path(self.extracts)),
+            work=Path(self.work),
+            config=load_config(self.config_file or None),
+            providers=tuple(self.providers),
+            publication_date=self.publication_date or date.today().isoformat(),
+            synthetic=None if self.synthetic == "auto" else self.synthetic == "yes",
+        )

@@ -1,0 +1,51 @@
+"""Materialise the asset graph for one year in-process and say how it ended (used by the CLI)."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import dagster as dg
+
+from assets.definitions import all_assets
+from assets.quality import ETHNICITY_CHECK
+from assets.resources import AuditRun
+
+QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # published | blocked | bad_input | failed
+    message: str = ""
+    error_class: str = ""
+    traceback: str = ""
+
+
+def run_year(audit_run: AuditRun, selection: list[str] | None = None) -> Outcome:
+    """Run the assets (or a selection of them) and classify the result."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = dg.materialize(
+            all_assets,
+            resources={"audit_run": audit_run},
+            run_config=QUIET,
+            raise_on_error=False,
+            selection=selection,
+        )
+    for evaluation in result.get_asset_check_evaluations():
+        if evaluation.check_name == ETHNICITY_CHECK and not evaluation.passed:
+            return Outcome("blocked", evaluation.description or "the ethnicity recording check failed")
+    if result.success:
+        return Outcome("published")
+    for event in result.all_events:
+        if event.is_step_failure:
+            error = event.step_failure_data.error
+            while error is not None:
+                if error.cls_name in ("BadInput", "ConfigError"):
+                    return Outcome("bad_input", error.message.split(": ", 1)[-1].strip(), error.cls_name, error.to_string())
+                if error.cause is None:
+                    break
+                error = error.cause
+            return Outcome("failed", error.message.strip(), error.cls_name or "", error.to_string())
+    return Outcome("failed", "the run failed before any step started")

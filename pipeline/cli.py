@@ -1,0 +1,179 @@
+"""The ``mhaudit`` command line: synth, run, validate, verify.
+
+Exit status (interfaces.md): 0 published; 2 bad input (the message names file, column and
+line); 3 finished but at least one provider's report was withheld by the quality gate; 1 any
+other failure. Errors are one paragraph; ``--debug`` adds the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+log = logging.getLogger("mhaudit")
+
+EXAMPLES = {
+    "run": "example: mhaudit run --extracts data/sample --year 2024-25 --out out --providers RXA,RT1",
+    "validate": "example: mhaudit validate --extracts data/sample --year 2024-25",
+    "synth": "example: mhaudit synth --out /tmp/extracts --scale region --years 2023-24,2024-25 --seed 7",
+    "verify": "example: mhaudit verify out/2024-25",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _logging(args)
+    try:
+        return args.func(args)
+    except Exception as exc:  # the one place errors become exit codes
+        from pipeline.errors import MhauditError
+
+        if args.debug:
+            raise
+        code = exc.exit_code if isinstance(exc, MhauditError) else 1
+        print(f"mhaudit: {exc}", file=sys.stderr)
+        if not isinstance(exc, MhauditError):
+            print("Run again with --debug for the traceback.", file=sys.stderr)
+        return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mhaudit",
+        description="Annual ethnicity equality audit of NHS mental health services.",
+        epilog="example: mhaudit run   (publishes the latest sample year to out/)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str, help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_, description=help_, epilog=EXAMPLES[name],
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        p.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
+        return p
+
+    for name, help_ in (("run", "Validate, compute and publish one financial year."),
+                        ("validate", "Run only the data-quality gate for one financial year.")):
+        p = command(name, help_)
+        p.add_argument("--extracts", default="data/sample", help="folder of extracts (default: data/sample)")
+        p.add_argument("--year", default="", help="financial year such as 2024-25 (default: the latest present)")
+        p.add_argument("--out", default="out", help="publication folder (default: out)")
+        p.add_argument("--work", default=".mhaudit", help="folder for the run's DuckDB warehouse (default: .mhaudit)")
+        p.add_argument("--providers", default="", help="comma-separated provider codes (default: all)")
+        p.add_argument("--config", default="", help="TOML file of thresholds, disclosure profile, comparator, coding")
+        p.add_argument("--publication-date", default="", help="date printed on the reports, YYYY-MM-DD (default: today)")
+        p.set_defaults(func=_run if name == "run" else _validate)
+
+    p = command("synth", "Write a synthetic extract folder with its planted truth (truth.json).")
+    p.add_argument("--out", required=True, help="folder to write")
+    p.add_argument("--scale", default="sample", choices=["sample", "region", "national"])
+    p.add_argument("--years", default="", help="comma-separated financial years (default: 2023-24,2024-25)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: the sample's seed)")
+    p.set_defaults(func=_synth)
+
+    p = command("verify", "Recompute a publication's checksums and report any file changed since.")
+    p.add_argument("folder", help="a published year, e.g. out/2024-25")
+    p.set_defaults(func=_verify)
+    return parser
+
+
+def _logging(args: argparse.Namespace) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("  %(message)s"))
+    log.handlers[:] = [handler]
+    log.setLevel(logging.DEBUG if args.debug else logging.INFO)
+    log.propagate = False
+
+
+def _resource(args: argparse.Namespace):
+    from assets.resources import AuditRun
+
+    return AuditRun(
+        extracts=args.extracts, out=args.out, work=args.work, year=args.year,
+        providers=[p.strip() for p in args.providers.split(",") if p.strip()],
+        config_file=args.config, publication_date=args.publication_date,
+    )
+
+
+def _run(args: argparse.Namespace, selection: list[str] | None = None) -> int:
+    from assets.runner import run_year
+
+    resource = _resource(args)
+    spec = resource.spec()  # configuration errors surface here, before any work
+    print(f"mhaudit: auditing {spec.year} from {spec.extracts} into {spec.out}", file=sys.stderr)
+    started = time.perf_counter()
+    outcome = run_year(resource, selection)
+    elapsed = time.perf_counter() - started
+    if outcome.status == "bad_input":
+        print(f"mhaudit: {outcome.message}", file=sys.stderr)
+        if args.debug:
+            print(outcome.traceback, file=sys.stderr)
+        return 2
+    if outcome.status == "failed":
+        print(f"mhaudit: the run failed: {outcome.error_class}: {outcome.message}", file=sys.stderr)
+        print(outcome.traceback if args.debug else "Run again with --debug for the traceback.", file=sys.stderr)
+        return 1
+    decisions = _decisions(spec)
+    if outcome.status == "blocked":
+        print(f"mhaudit: nothing published: the quality gate stopped the run: {outcome.message}.", file=sys.stderr)
+        _print_table(decisions)
+        return 3
+    if selection is None:
+        print(f"mhaudit: published {spec.out / spec.year} in {elapsed:.1f} s", file=sys.stderr)
+    _print_table(decisions)
+    return 3 if any(d["decision"] == "withhold" for d in decisions) else 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from assets.definitions import all_assets
+
+    keys = [k.to_user_string() for a in all_assets for k in a.keys if a.group_names_by_key[k] in ("ingest", "quality")]
+    return _run(args, selection=keys)
+
+
+def _decisions(spec) -> list[dict]:
+    from pipeline.warehouse import connect, query
+
+    with connect(spec.warehouse, read_only=True) as con:
+        return query(con, "SELECT * FROM quality_decisions ORDER BY provider").to_dict("records")
+
+
+def _print_table(decisions: list[dict]) -> None:
+    words = {"publish": "published", "warn": "published with a warning", "withhold": "withheld"}
+    width = max([len(d["provider"]) for d in decisions] + [8])
+    print(f"\n{'provider':<{width}}  {'report':<25}  why", file=sys.stderr)
+    for d in decisions:
+        print(f"{d['provider']:<{width}}  {words[d['decision']]:<25}  {d['reason']}", file=sys.stderr)
+
+
+def _synth(args: argparse.Namespace) -> int:
+    from pipeline.synth import generate
+
+    years = [y.strip() for y in args.years.split(",") if y.strip()] or None
+    kwargs = {} if args.seed is None else {"seed": args.seed}
+    started = time.perf_counter()
+    generate(Path(args.out), scale=args.scale, years=years, **kwargs)
+    print(f"mhaudit: wrote {args.scale} synthetic extracts to {args.out} in {time.perf_counter() - started:.1f} s",
+          file=sys.stderr)
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from pipeline.publish import verify
+
+    problems = verify(Path(args.folder))
+    for p in problems:
+        print(p)
+    print(f"mhaudit: {args.folder}: " + ("all files match the manifest" if not problems else f"{len(problems)} problem(s)"),
+          file=sys.stderr)
+    return 0 if not problems else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

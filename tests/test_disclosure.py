@@ -1,0 +1,74 @@
+"""Disclosure control: small counts hidden, the rest rounded, complementary suppression."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline import disclosure
+
+
+def _block(counts: dict[str, float], denominator: float = 10_000, provider: str = "P1") -> pd.DataFrame:
+    rows = []
+    for code, n in counts.items():
+        rows.append({"year": "2024-25", "provider": provider, "indicator_id": "CO01", "statistic": "crude rate",
+                     "breakdown": "ethnic_group", "group_code": code, "numerator": n, "denominator": denominator,
+                     "value": n / denominator * 1e5, "lower_95": 1.0, "upper_95": 2.0, "comparator_ratio": 1.5,
+                     "ratio_lower_95": 1.1, "ratio_upper_95": 2.1, "significance": "higher"})
+    return pd.DataFrame(rows)
+
+
+def test_nhs_profile_hides_counts_of_one_to_four_and_their_values():
+    out = disclosure.apply(_block({"WHITE": 120, "BLACK": 3, "ASIAN": 0, "MIXED": 47}))
+    black = out[out.group_code == "BLACK"].iloc[0]
+    assert pd.isna(black.numerator) and np.isnan(black.value) and np.isnan(black.comparator_ratio)
+    assert black.suppressed.startswith("nhs: count 1-4")
+    assert black.significance == ""
+
+
+def test_zero_is_published_as_zero_but_its_rate_is_not():
+    out = disclosure.apply(_block({"WHITE": 120, "ASIAN": 0, "MIXED": 47, "OTHER": 52}))
+    asian = out[out.group_code == "ASIAN"].iloc[0]
+    assert asian.numerator == 0
+    assert np.isnan(asian.value)  # a value from fewer than 5 is not shown
+
+
+def test_counts_are_rounded_to_the_nearest_five():
+    out = disclosure.apply(_block({"WHITE": 122, "MIXED": 47, "OTHER": 52.5}))
+    assert list(out.numerator) == [120, 45, 55]
+    assert out.value.iloc[0] == pytest.approx(122 / 10_000 * 1e5)  # value from the unrounded count
+
+
+def test_one_suppressed_cell_forces_a_second_the_smallest_other():
+    out = disclosure.apply(_block({"WHITE": 120, "BLACK": 3, "ASIAN": 9, "MIXED": 47}))
+    asian = out[out.group_code == "ASIAN"].iloc[0]
+    assert pd.isna(asian.numerator)
+    assert asian.suppressed == "nhs: complementary suppression"
+    assert out[out.group_code == "MIXED"].numerator.iloc[0] == 45
+
+
+def test_two_suppressed_cells_need_no_complement():
+    out = disclosure.apply(_block({"WHITE": 120, "BLACK": 3, "ASIAN": 2, "MIXED": 47}))
+    assert (out.suppressed == "nhs: complementary suppression").sum() == 0
+
+
+def test_strict_profile_hides_zero_to_seven():
+    out = disclosure.apply(_block({"WHITE": 120, "BLACK": 7, "ASIAN": 0, "MIXED": 8}), "strict")
+    assert pd.isna(out[out.group_code == "BLACK"].numerator.iloc[0])
+    assert pd.isna(out[out.group_code == "ASIAN"].numerator.iloc[0])
+    assert out[out.group_code == "MIXED"].numerator.iloc[0] == 10
+
+
+def test_exempt_provider_is_published_unrounded():
+    out = disclosure.apply(_block({"WHITE": 122, "BLACK": 3}, provider="ALL"), unrounded_providers=("ALL",))
+    assert list(out.numerator) == [122, 3]
+    assert (out.suppressed == "").all()
+
+
+def test_quality_counts_hide_small_counts_and_their_percentages():
+    frame = pd.DataFrame({"provider": ["P1"], "persons": [1003], "invalid": [3], "invalid_percent": [0.3]})
+    out = disclosure.control_counts(frame, ["persons", "invalid"])
+    assert out.persons.iloc[0] == 1005
+    assert pd.isna(out.invalid.iloc[0]) and np.isnan(out.invalid_percent.iloc[0])
+    assert "invalid" in out.suppressed.iloc[0]

@@ -1,0 +1,111 @@
+"""AC01 and CO01 on a hand-made extract whose answers are worked out by hand."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from builders import YEAR, population, write_extract
+from pipeline import contract
+from pipeline.config import AuditConfig
+from pipeline.indicators import compute_indicators, load_catalogue
+from pipeline.load import load_year
+from pipeline.warehouse import connect, stage
+
+CELLS_PER_GROUP = 2 * len(contract.AGE_BANDS) * 1000  # 2 sexes x 6 age bands x 1000 people
+
+
+def _person(pid, org, code, sex="1", age=30):
+    return {"Person_ID": pid, "OrgIDProv": org, "EthnicCategory": code, "Gender": sex, "AgeRepPeriodEnd": age,
+            "LADistrictAuth": "E1"}
+
+
+def _contact(pid, org, code="5", date="2024-06-01"):
+    return {"UniqCareContID": f"C-{pid}-{org}-{date}-{code}", "UniqServReqID": f"R-{pid}", "Person_ID": pid,
+            "OrgIDProv": org, "CareContDate": date, "AttendOrDNACode": code}
+
+
+def _detention(eid, pid, org, code, date="2024-09-01"):
+    return {"UniqMHActEpisodeID": eid, "Person_ID": pid, "OrgIDProv": org,
+            "StartDateMHActLegalStatusClass": date, "LegalStatusCode": code}
+
+
+@pytest.fixture(scope="module")
+def values(tmp_path_factory) -> pd.DataFrame:
+    root = tmp_path_factory.mktemp("handmade")
+    people = [_person(f"p{i}", "P1", "A") for i in range(1, 5)] + [_person(f"p{i}", "P1", "N") for i in range(5, 11)]
+    people += [_person("p11", "P1", "Z"), _person("p12", "P1", "x"), _person("p5", "P2", " N ")]
+    contacts = [_contact(f"p{i}", "P1") for i in range(1, 12)] + [_contact("p12", "P1", code="3"), _contact("p5", "P2")]
+    contacts.append(_contact("p1", "P1", date="2024-03-31"))  # before the year: changes nothing (p1 seen anyway)
+    detentions = [
+        _detention("d1", "p5", "P1", "03"), _detention("d2", "p5", "P1", "03", "2025-01-10"),
+        _detention("d3", "p6", "P1", "20"),  # section 136: a place of safety, not a detention
+        _detention("d4", "p1", "P1", "02", "2024-03-01"),  # starts before the year
+        _detention("d5", "p2", "P1", "02"), _detention("d6", "p99", "P1", "03"),  # p99 not in MHS001MPI
+        _detention("d7", "p5", "P2", "37"),
+    ]
+    write_extract(root, {
+        "MHS001MPI": people, "MHS201CareContact": contacts, "MHS401MHActPeriod": detentions,
+        "Population": population(["E1", "E2"], {}),
+        "Providers": [{"OrgIDProv": "P1", "ProviderName": "One", "LADistrictAuth": "E1"},
+                      {"OrgIDProv": "P2", "ProviderName": "Two", "LADistrictAuth": "E2"}],
+    })
+    with connect(root / "w.duckdb") as con:
+        load_year(con, root, YEAR)
+        stage(con, YEAR, AuditConfig())
+        return compute_indicators(con, YEAR, AuditConfig(), load_catalogue())
+
+
+def _row(values, indicator, provider, breakdown, group):
+    found = values[(values.indicator_id == indicator) & (values.provider == provider)
+                   & (values.breakdown == breakdown) & (values.group_code == group)]
+    assert len(found) == 1, (indicator, provider, breakdown, group)
+    return found.iloc[0]
+
+
+def test_ac01_counts_people_with_an_attended_contact_by_group(values):
+    white = _row(values, "AC01", "P1", "ethnic_group", "WHITE")
+    assert white.numerator == 4
+    assert white.denominator == 5 * CELLS_PER_GROUP  # British, Irish, Gypsy/Traveller, Roma, Other White
+    assert white.value == pytest.approx(4 / (5 * CELLS_PER_GROUP) * 1e5)
+    assert _row(values, "AC01", "P1", "ethnic_group", "BLACK").numerator == 6
+    # Z and invalid are 'Not known'; p12 only did not attend, so is not counted.
+    assert _row(values, "AC01", "P1", "ethnic_group", "NOT_KNOWN").numerator == 1
+    assert _row(values, "AC01", "P1", "total", "TOTAL").numerator == 11
+
+
+def test_ac01_ratio_to_white_british(values):
+    black = _row(values, "AC01", "P1", "ethnic_group", "BLACK")
+    expected = (6 / (3 * CELLS_PER_GROUP)) / (4 / CELLS_PER_GROUP)
+    assert black.comparator_ratio == pytest.approx(expected)
+    assert black.ratio_lower_95 < expected < black.ratio_upper_95
+    assert _row(values, "AC01", "P1", "total", "TOTAL").significance == ""
+
+
+def test_all_providers_count_each_person_once(values):
+    # p5 is seen by both providers: counted at each provider but once across them.
+    assert _row(values, "AC01", "P2", "ethnic_group", "BLACK").numerator == 1
+    assert _row(values, "AC01", "ALL", "ethnic_group", "BLACK").numerator == 6
+    assert _row(values, "AC01", "ALL", "ethnic_group", "BLACK").denominator == 2 * 3 * CELLS_PER_GROUP
+
+
+def test_co01_counts_detention_episodes_starting_in_the_year(values):
+    assert _row(values, "CO01", "P1", "ethnic_group", "BLACK").numerator == 2
+    assert _row(values, "CO01", "P1", "ethnic_group", "WHITE").numerator == 1
+    assert _row(values, "CO01", "P1", "ethnic_group", "NOT_KNOWN").numerator == 1  # person not in the index
+    assert _row(values, "CO01", "ALL", "ethnic_group", "BLACK").numerator == 3  # events add up across providers
+    assert _row(values, "CO01", "P1", "ethnic_category", "N").numerator == 2
+
+
+def test_every_group_is_listed_even_with_no_events(values):
+    groups = values[(values.indicator_id == "CO01") & (values.provider == "P1") & (values.breakdown == "ethnic_group")]
+    assert sorted(groups.group_code) == sorted(contract.ETHNIC_GROUPS)
+    asian = _row(values, "CO01", "P1", "ethnic_group", "ASIAN")
+    assert asian.numerator == 0 and asian.value == 0 and asian.lower_95 == 0 and asian.upper_95 > 0
+
+
+def test_intersectional_breakdowns_use_matching_comparator(values):
+    row = _row(values, "AC01", "P1", "ethnic_group_x_sex", "BLACK|1")
+    assert row.numerator == 6 and row.denominator == 3 * CELLS_PER_GROUP / 2
+    assert row.comparator_ratio == pytest.approx((6 / (3 * CELLS_PER_GROUP / 2)) / (4 / (CELLS_PER_GROUP / 2)))
+    assert _row(values, "AC01", "P1", "ethnic_group_x_age", "BLACK|18-34").numerator == 6
