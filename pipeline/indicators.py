@@ -19,7 +19,8 @@ import yaml
 
 from pipeline import contract, stats
 from pipeline.config import AuditConfig
-from pipeline.warehouse import query, run_sql, sql_text, year_params
+from pipeline.standard import standard_population
+from pipeline.warehouse import query, run_sql, sql_text, strip_comments, year_params
 
 CATALOGUE_PATH = Path(__file__).parent / "catalogue.yaml"
 BREAKDOWNS: dict[str, list[str]] = {
@@ -29,6 +30,9 @@ BREAKDOWNS: dict[str, list[str]] = {
     "ethnic_group_x_sex": ["eth_group", "sex"],
     "ethnic_group_x_age": ["eth_group", "age_band"],
 }
+METHODS = ("rate", "proportion", "event_rate", "mean")
+DEFAULT_STATISTIC = {"rate": "crude rate", "proportion": "proportion", "event_rate": "rate", "mean": "mean"}
+STANDARDISED = "age-sex standardised rate"
 OUTPUT_COLUMNS = [
     "year", "provider", "indicator_id", "indicator", "statistic", "breakdown", "group_code", "group_label",
     "numerator", "denominator", "value", "lower_95", "upper_95", "comparator_ratio", "ratio_lower_95",
@@ -50,11 +54,22 @@ class Indicator:
     unit: str
     multiplier: float
     counts: str
-    standardised: bool
     higher_is: str
     sql: str
     breakdowns: tuple[str, ...]
+    standardised: bool = False
+    ethnicity: str = "mpi"
+    min_age: int | None = None
+    prepare: str | None = None
+    variants: tuple[dict, ...] = ()
     caveats: tuple[str, ...] = ()
+
+    @property
+    def statistics(self) -> list[tuple[str, dict]]:
+        """(statistic name, extra SQL parameters) for each variant, or the method's default."""
+        if self.variants:
+            return [(v["statistic"], v.get("params", {})) for v in self.variants]
+        return [(DEFAULT_STATISTIC[self.method], {})]
 
 
 def load_catalogue(path: Path = CATALOGUE_PATH) -> list[Indicator]:
@@ -62,25 +77,28 @@ def load_catalogue(path: Path = CATALOGUE_PATH) -> list[Indicator]:
     entries = yaml.safe_load(path.read_text(encoding="utf-8"))
     catalogue = []
     for entry in entries:
-        ind = Indicator(**{**entry, "breakdowns": tuple(entry["breakdowns"]), "caveats": tuple(entry.get("caveats", ()))})
+        ind = Indicator(**{**entry, "breakdowns": tuple(entry["breakdowns"]), "caveats": tuple(entry.get("caveats", ())),
+                           "variants": tuple(entry.get("variants", ()))})
         unknown = set(ind.breakdowns) - BREAKDOWNS.keys()
-        if ind.method not in ("rate", "proportion") or ind.counts not in ("persons", "events") or unknown:
-            raise ValueError(f"catalogue entry {ind.id}: bad method, counts or breakdowns {sorted(unknown)}")
+        if ind.method not in METHODS or ind.counts not in ("persons", "events") or ind.ethnicity not in ("mpi", "record") or unknown:
+            raise ValueError(f"catalogue entry {ind.id}: bad method, counts, ethnicity or breakdowns {sorted(unknown)}")
         catalogue.append(ind)
     return catalogue
 
 
 def indicator_cube(con: duckdb.DuckDBPyConnection, ind: Indicator, params: dict) -> pd.DataFrame:
     """The small numerator/denominator cube of one indicator, per provider and for ALL."""
-    unit_sql = sql_text(ind.sql).strip().rstrip(";")
+    unit_sql = strip_comments(sql_text(ind.sql)).strip().rstrip(";")
     names = [d[0] for d in con.execute(f"DESCRIBE {unit_sql}", {k: params[k] for k in _names(unit_sql)}).fetchall()]
     denominator = "denominator" if "denominator" in names else "CAST(NULL AS BIGINT) AS denominator"
+    own = ", EthnicCategory, sex, age_band" if ind.ethnicity == "record" else ""
     run_sql(
         con,
-        f"CREATE OR REPLACE TEMP TABLE _units AS SELECT provider, Person_ID, numerator, {denominator} FROM ({unit_sql})",
+        f"CREATE OR REPLACE TEMP TABLE _units AS SELECT provider, Person_ID, numerator, {denominator}{own} FROM ({unit_sql})",
         params,
     )
-    run_sql(con, sql_text("indicator_cube"), {**params, "per_person": ind.counts == "persons"})
+    cube_sql = "indicator_cube_record" if ind.ethnicity == "record" else "indicator_cube"
+    run_sql(con, sql_text(cube_sql), {**params, "per_person": ind.counts == "persons"})
     return query(con, "SELECT * FROM _cube")
 
 
@@ -90,17 +108,35 @@ def compute_indicators(
     """Every catalogue indicator, per provider and ALL, for every breakdown it declares (unsuppressed)."""
     params = year_params(year)
     population = query(con, "SELECT * FROM stg_population")
+    providers = query(con, "SELECT DISTINCT OrgIDProv AS p FROM mhs001mpi UNION SELECT DISTINCT OrgIDProv FROM providers "
+                           "UNION SELECT 'ALL' ORDER BY 1")["p"].tolist()
     frames = []
     for ind in catalogue:
-        cube = indicator_cube(con, ind, params)
-        for breakdown in ind.breakdowns:
-            frame = _breakdown(ind, cube, population if ind.method == "rate" else None, breakdown)
-            frames.append(_with_statistics(ind, frame, config))
+        if ind.prepare:
+            run_sql(con, sql_text(ind.prepare), params)
+        pop = _population_for(ind, population)
+        for statistic, extra in ind.statistics:
+            cube = indicator_cube(con, ind, {**params, **extra})
+            for breakdown in ind.breakdowns:
+                frame = _breakdown(ind, cube, pop, breakdown, config.comparator, providers)
+                frames.append(_with_statistics(ind, frame, statistic))
+            if ind.standardised:
+                frames.extend(_standardised(ind, cube, pop, b, config.comparator)
+                              for b in ind.breakdowns if b in STANDARDISED_BREAKDOWNS)
     out = pd.concat(frames, ignore_index=True)
     out.insert(0, "year", year)
     return out[OUTPUT_COLUMNS].sort_values(
         ["indicator_id", "provider", "statistic", "breakdown", "group_code"], key=_provider_last
     ).reset_index(drop=True)
+
+
+def _population_for(ind: Indicator, population: pd.DataFrame) -> pd.DataFrame | None:
+    if ind.method != "rate":
+        return None
+    if ind.min_age is None:
+        return population
+    adult = [b for b, (lo, _) in contract.AGE_BAND_BOUNDS.items() if lo >= ind.min_age]
+    return population[population["age_band"].isin(adult)]
 
 
 def _names(sql: str) -> set[str]:
@@ -122,22 +158,23 @@ def _groups(cube: pd.DataFrame, keys: list[str], measure: list[str]) -> pd.DataF
     return frame.groupby(["provider", *keys], dropna=False)[measure].sum().reset_index()
 
 
-def _breakdown(ind: Indicator, cube: pd.DataFrame, population: pd.DataFrame | None, breakdown: str) -> pd.DataFrame:
+def _breakdown(ind: Indicator, cube: pd.DataFrame, population: pd.DataFrame | None, breakdown: str,
+               comparator: str, providers: list[str]) -> pd.DataFrame:
     """Numerator, denominator and the comparator's numbers for every group of one breakdown."""
     keys = BREAKDOWNS[breakdown]
-    num = _groups(cube, keys, ["numerator", "denominator"])
+    num = _groups(cube, keys, ["numerator", "denominator", "denominator_sq"])
     if population is not None:
         pop = _groups(population, keys, ["population"])
         num = num.drop(columns="denominator").merge(pop, on=["provider", *keys], how="outer")
         num = num.rename(columns={"population": "denominator"})
     num["numerator"] = num["numerator"].fillna(0)
-    num = _complete(num, keys, breakdown)
+    num = _complete(num, keys, providers)
     # White British with the same sex or age band is the comparator of each group.
     comp_keys = [k for k in keys if k in ("sex", "age_band")]
-    comp_cube = cube[cube["category"] == contract.COMPARATOR_CODE]
+    comp_cube = cube[cube["category"] == comparator]
     comp = _groups(comp_cube, comp_keys, ["numerator", "denominator"])
     if population is not None:
-        comp_pop = _groups(population[population["category"] == contract.COMPARATOR_CODE], comp_keys, ["population"])
+        comp_pop = _groups(population[population["category"] == comparator], comp_keys, ["population"])
         comp = comp.drop(columns="denominator").merge(comp_pop, on=["provider", *comp_keys], how="outer")
         comp = comp.rename(columns={"population": "denominator"})
     comp["numerator"] = comp["numerator"].fillna(0)
@@ -151,17 +188,18 @@ def _breakdown(ind: Indicator, cube: pd.DataFrame, population: pd.DataFrame | No
     return num
 
 
-def _complete(frame: pd.DataFrame, keys: list[str], breakdown: str) -> pd.DataFrame:
+def _complete(frame: pd.DataFrame, keys: list[str], providers: list[str]) -> pd.DataFrame:
     """Every group of the breakdown for every provider, with zero counts where nothing happened."""
-    if not keys:
-        return frame
     levels = {
         "eth_group": list(contract.ETHNIC_GROUPS),
         "category": list(contract.VALID_ETHNIC_CODES) + ["NOT_KNOWN"],
         "sex": list(contract.SEX_CODES),
         "age_band": list(contract.AGE_BANDS),
     }
-    full = pd.MultiIndex.from_product([frame["provider"].unique(), *[levels[k] for k in keys]], names=["provider", *keys])
+    if keys:
+        full = pd.MultiIndex.from_product([providers, *[levels[k] for k in keys]], names=["provider", *keys])
+    else:
+        full = pd.Index(providers, name="provider")
     out = frame.set_index(["provider", *keys]).reindex(full).reset_index()
     out["numerator"] = out["numerator"].fillna(0)
     return out
@@ -194,27 +232,34 @@ def _labels(frame: pd.DataFrame, keys: list[str]) -> pd.Series:
     return frame.apply(label, axis=1) if len(frame) else pd.Series(dtype=str)
 
 
-def _with_statistics(ind: Indicator, frame: pd.DataFrame, config: AuditConfig) -> pd.DataFrame:
+def _with_statistics(ind: Indicator, frame: pd.DataFrame, statistic: str) -> pd.DataFrame:
     """Values, 95% limits, the ratio to White British and its significance."""
     num = frame["numerator"].to_numpy(float)
     den = frame["denominator"].to_numpy(float)
-    ok = np.isfinite(den) & (den > 0)
-    value = np.full(len(frame), np.nan)
-    lower, upper = value.copy(), value.copy()
     cnum = frame["comp_numerator"].to_numpy(float)
     cden = frame["comp_denominator"].to_numpy(float)
-    if ind.method == "rate":
+    n = len(frame)
+    value, lower, upper = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+    ratio = (np.full(n, np.nan),) * 3
+    if ind.method in ("rate", "event_rate"):
+        ok = np.isfinite(den) & (den > 0)
         if ok.any():
             value[ok], lower[ok], upper[ok] = stats.rate_ci(num[ok], den[ok], multiplier=ind.multiplier)
         ratio = stats.rate_ratio(num, den, cnum, cden)
-    else:
+    elif ind.method == "proportion":
+        ok = np.isfinite(den) & (den > 0)
         if ok.any():
             value[ok], lower[ok], upper[ok] = stats.proportion_ci(num[ok], den[ok], multiplier=ind.multiplier)
         ratio = stats.proportion_ratio(num, den, cnum, cden)
+    else:  # mean: numerator is the number of units, denominator the sum of their values
+        value, lower, upper = stats.mean_ci(den, frame["denominator_sq"].to_numpy(float), num)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = (value / (cden / cnum), np.full(n, np.nan), np.full(n, np.nan))
+        frame = frame.assign(denominator=np.nan)
     out = frame.assign(
         indicator_id=ind.id,
         indicator=ind.title,
-        statistic="crude rate" if ind.method == "rate" else "proportion",
+        statistic=statistic,
         unit=ind.unit,
         value=value,
         lower_95=lower,
@@ -224,6 +269,68 @@ def _with_statistics(ind: Indicator, frame: pd.DataFrame, config: AuditConfig) -
         ratio_upper_95=ratio[2],
     )
     out["significance"] = stats.significance(out["ratio_lower_95"].to_numpy(), out["ratio_upper_95"].to_numpy())
-    out.loc[out["breakdown"] == "total", ["comparator_ratio", "ratio_lower_95", "ratio_upper_95", "significance"]] = (
-        np.nan, np.nan, np.nan, "")
+    no_ratio = (out["breakdown"] == "total") | (out["group_code"] == "NOT_KNOWN")
+    out.loc[no_ratio, ["comparator_ratio", "ratio_lower_95", "ratio_upper_95"]] = np.nan
+    out.loc[no_ratio, "significance"] = ""
     return out
+
+
+STANDARDISED_BREAKDOWNS = ("total", "ethnic_group", "ethnic_category")
+
+
+def _standardised(ind: Indicator, cube: pd.DataFrame, population: pd.DataFrame, breakdown: str,
+                  comparator: str) -> pd.DataFrame:
+    """Age-sex standardised rates (Dobson, ESP 2013) and their ratio to White British.
+
+    Strata are sex x age band; people whose sex or age is not known are left out of the
+    standardised numerator (they stay in the crude rate)."""
+    keys = BREAKDOWNS[breakdown]
+    strata = ["sex", "age_band"]
+    weights = standard_population()
+    counts = _groups(cube, keys + strata, ["numerator"])
+    pops = _groups(population, keys + strata, ["population"])
+    merged = pops.merge(counts, on=["provider", *keys, *strata], how="left").fillna({"numerator": 0})
+    merged = merged[merged["sex"].isin(list(contract.SEX_CODES)) & merged["age_band"].isin(list(weights))]
+    wide_n = merged.pivot_table(index=["provider", *keys], columns=strata, values="numerator", aggfunc="sum", fill_value=0)
+    wide_p = merged.pivot_table(index=["provider", *keys], columns=strata, values="population", aggfunc="sum", fill_value=0)
+    wide_n = wide_n.reindex(columns=wide_p.columns, fill_value=0)
+    std = np.array([weights[age] / 2 for _, age in wide_p.columns])
+    usable = (wide_p.to_numpy() > 0).all(axis=1)  # a stratum with no population cannot be standardised
+    value = np.full(len(wide_p), np.nan)
+    lower, upper = value.copy(), value.copy()
+    if usable.any():
+        value[usable], lower[usable], upper[usable] = stats.dsr(
+            wide_n.to_numpy(float)[usable], wide_p.to_numpy(float)[usable], std, multiplier=ind.multiplier)
+    frame = wide_p.index.to_frame(index=False)
+    frame["numerator"] = wide_n.to_numpy().sum(axis=1)
+    frame["denominator"] = wide_p.to_numpy().sum(axis=1)
+    frame = _complete(frame, keys, sorted(set(frame["provider"])))
+    # the comparator's strata, per provider
+    comp_n = _groups(cube[cube["category"] == comparator], strata, ["numerator"])
+    comp_p = _groups(population[population["category"] == comparator], strata, ["population"])
+    comp_all = comp_p.merge(comp_n, on=["provider", *strata], how="left").fillna({"numerator": 0})
+    comp_all = comp_all[comp_all["sex"].isin(list(contract.SEX_CODES)) & comp_all["age_band"].isin(list(weights))]
+    cn = comp_all.pivot_table(index="provider", columns=strata, values="numerator", aggfunc="sum", fill_value=0)
+    cp = comp_all.pivot_table(index="provider", columns=strata, values="population", aggfunc="sum", fill_value=0)
+    cn = cn.reindex(index=wide_p.index.get_level_values("provider"), columns=wide_p.columns, fill_value=0)
+    cp = cp.reindex(index=wide_p.index.get_level_values("provider"), columns=wide_p.columns, fill_value=0)
+    ratio = [np.full(len(wide_p), np.nan) for _ in range(3)]
+    both = usable & (cp.to_numpy() > 0).all(axis=1)
+    if both.any():
+        parts = stats.dsr_ratio(wide_n.to_numpy(float)[both], wide_p.to_numpy(float)[both],
+                                cn.to_numpy(float)[both], cp.to_numpy(float)[both], std)
+        for arr, part in zip(ratio, parts):
+            arr[both] = part
+    stats_frame = wide_p.index.to_frame(index=False).assign(
+        value=value, lower_95=lower, upper_95=upper,
+        comparator_ratio=ratio[0], ratio_lower_95=ratio[1], ratio_upper_95=ratio[2])
+    frame = frame.merge(stats_frame, on=["provider", *keys], how="left")
+    frame["breakdown"] = breakdown
+    frame["group_code"] = _codes(frame, keys)
+    frame["group_label"] = _labels(frame, keys)
+    frame["significance"] = stats.significance(frame["ratio_lower_95"].to_numpy(), frame["ratio_upper_95"].to_numpy())
+    no_ratio = (frame["breakdown"] == "total") | (frame["group_code"] == "NOT_KNOWN")
+    frame.loc[no_ratio, ["comparator_ratio", "ratio_lower_95", "ratio_upper_95"]] = np.nan
+    frame.loc[no_ratio, "significance"] = ""
+    return frame.assign(indicator_id=ind.id, indicator=ind.title, statistic=STANDARDISED, unit=ind.unit,
+                        comp_numerator=np.nan, comp_denominator=np.nan)

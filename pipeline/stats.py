@@ -35,7 +35,7 @@ Estimate = tuple[FloatOrArray, FloatOrArray, FloatOrArray]
 
 __all__ = [
     "wilson_ci", "byars_ci", "exact_poisson_ci", "poisson_ci", "proportion_ci",
-    "rate_ci", "dsr", "dsr_nonindependent", "rate_ratio", "proportion_ratio",
+    "rate_ci", "mean_ci", "dsr", "dsr_nonindependent", "dsr_ratio", "rate_ratio", "proportion_ratio",
     "significance",
 ]
 
@@ -248,6 +248,31 @@ def dsr(counts: ArrayLike, populations: ArrayLike, standard_populations: ArrayLi
     return _dobson(x, x, n, w, multiplier, c)
 
 
+def dsr_ratio(counts1: ArrayLike, populations1: ArrayLike, counts2: ArrayLike, populations2: ArrayLike,
+              standard_populations: ArrayLike, confidence: float = 0.95) -> Estimate:
+    """Ratio of two directly standardised rates with a log-scale (delta-method) interval.
+
+    Each DSR's variance is Dobson's, sum(x w^2 / n^2) / (sum w)^2; the ratio's log has
+    variance var1/dsr1^2 + var2/dsr2^2. Shapes as :func:`dsr` (strata on the last axis).
+    NaN where either DSR is undefined (a total count below 10, as :func:`dsr` publishes).
+    """
+    estimates = []
+    for counts, populations in ((counts1, populations1), (counts2, populations2)):
+        x = np.nan_to_num(_arr(counts, "counts"), nan=0.0)
+        n, w, c = _dsr_inputs(populations, standard_populations, 100000, confidence)
+        _check_count(x, "counts")
+        x, n, w = np.broadcast_arrays(x, n, w)
+        value = (x * w / n).sum(axis=-1) / w.sum(axis=-1)
+        var = (x * w ** 2 / n ** 2).sum(axis=-1) / w.sum(axis=-1) ** 2
+        estimates.append((np.where(x.sum(axis=-1) < 10, np.nan, value), var))
+    (d1, v1), (d2, v2) = estimates
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = d1 / d2
+        se = np.sqrt(v1 / d1 ** 2 + v2 / d2 ** 2)
+    lower, upper = _log_interval(ratio, se, c)
+    return _out(ratio, lower, upper, scalar=np.ndim(ratio) == 0)
+
+
 def dsr_nonindependent(person_counts: ArrayLike, event_frequencies: ArrayLike,
                        populations: ArrayLike, standard_populations: ArrayLike,
                        multiplier: float = 100000, confidence: float = 0.95) -> Estimate:
@@ -276,6 +301,27 @@ def dsr_nonindependent(person_counts: ArrayLike, event_frequencies: ArrayLike,
 
 
 # ---------------------------------------------------------------- ratios to a comparator
+def mean_ci(total: ArrayLike, total_of_squares: ArrayLike, count: ArrayLike,
+            confidence: float = 0.95) -> Estimate:
+    """Mean with Student t limits from summed values (PHEindicatormethods phe_mean).
+
+    Takes the sum of the values, the sum of their squares and their number, so group
+    means can be built from a summed cube; the SD is the sample SD. NaN where fewer than
+    two values.
+    """
+    s1, s2, k = _arr(total, "total"), _arr(total_of_squares, "total_of_squares"), _arr(count, "count")
+    c = _level(confidence)
+    _check_count(k, "count")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = s1 / k
+        sd = np.sqrt(np.maximum(s2 - k * mean ** 2, 0) / (k - 1))
+        half = np.abs(special.stdtrit(k - 1, (1 - c) / 2)) * sd / np.sqrt(k)
+    few = ~(k >= 2)
+    mean = np.where(k >= 1, mean, np.nan)
+    lower, upper = np.where(few, np.nan, mean - half), np.where(few, np.nan, mean + half)
+    return _out(mean, lower, upper, scalar=mean.ndim == 0)
+
+
 def _log_interval(ratio: np.ndarray, se: np.ndarray, c: float) -> tuple[np.ndarray, np.ndarray]:
     z = _z(c)
     with np.errstate(over="ignore", invalid="ignore"):

@@ -54,9 +54,13 @@ def query(con: duckdb.DuckDBPyConnection, text: str, params: dict | None = None)
     return con.execute(text, {k: (params or {})[k] for k in names}).df()
 
 
+def strip_comments(text: str) -> str:
+    """SQL without its whole-line ``--`` comments (so a query can be wrapped in another)."""
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
+
+
 def _statements(text: str) -> list[str]:
-    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
-    return [s.strip() for s in body.split(";") if s.strip()]
+    return [s.strip() for s in strip_comments(text).split(";") if s.strip()]
 
 
 def year_params(year: str) -> dict:

@@ -56,8 +56,8 @@ def values(tmp_path_factory) -> pd.DataFrame:
         return compute_indicators(con, YEAR, AuditConfig(), load_catalogue())
 
 
-def _row(values, indicator, provider, breakdown, group):
-    found = values[(values.indicator_id == indicator) & (values.provider == provider)
+def _row(values, indicator, provider, breakdown, group, statistic="crude rate"):
+    found = values[(values.indicator_id == indicator) & (values.provider == provider) & (values.statistic == statistic)
                    & (values.breakdown == breakdown) & (values.group_code == group)]
     assert len(found) == 1, (indicator, provider, breakdown, group)
     return found.iloc[0]
@@ -98,7 +98,8 @@ def test_co01_counts_detention_episodes_starting_in_the_year(values):
 
 
 def test_every_group_is_listed_even_with_no_events(values):
-    groups = values[(values.indicator_id == "CO01") & (values.provider == "P1") & (values.breakdown == "ethnic_group")]
+    groups = values[(values.indicator_id == "CO01") & (values.provider == "P1") & (values.breakdown == "ethnic_group")
+                    & (values.statistic == "crude rate")]
     assert sorted(groups.group_code) == sorted(contract.ETHNIC_GROUPS)
     asian = _row(values, "CO01", "P1", "ethnic_group", "ASIAN")
     assert asian.numerator == 0 and asian.value == 0 and asian.lower_95 == 0 and asian.upper_95 > 0
@@ -109,3 +110,19 @@ def test_intersectional_breakdowns_use_matching_comparator(values):
     assert row.numerator == 6 and row.denominator == 3 * CELLS_PER_GROUP / 2
     assert row.comparator_ratio == pytest.approx((6 / (3 * CELLS_PER_GROUP / 2)) / (4 / (CELLS_PER_GROUP / 2)))
     assert _row(values, "AC01", "P1", "ethnic_group_x_age", "BLACK|18-34").numerator == 6
+
+
+def test_standardised_rate_weights_strata_by_the_european_standard_population(values):
+    # All 11 people seen at P1 are men aged 18-34; each sex x age stratum holds 19 x 1000 people.
+    row = _row(values, "AC01", "P1", "total", "TOTAL", "age-sex standardised rate")
+    weight = 20_700 / 2  # ESP 2013 ages 18-34, split equally between the sexes
+    assert row.value == pytest.approx(11 / 19_000 * weight / 100_000 * 1e5)
+    assert row.lower_95 < row.value < row.upper_95
+    # fewer than 10 events: not published, as PHEindicatormethods
+    assert pd.isna(_row(values, "AC01", "P1", "ethnic_group", "BLACK", "age-sex standardised rate").value)
+
+
+def test_whole_catalogue_runs_and_lists_every_indicator(values):
+    assert set(values.indicator_id) == {i.id for i in load_catalogue()}
+    co05 = values[values.indicator_id == "CO05"]
+    assert set(co05.statistic) == {"all restrictive interventions", "prone restraint", "seclusion", "rapid tranquillisation"}

@@ -316,3 +316,24 @@ def test_funnel_significance_marks_small_dsr_counts_not_applicable():
 def test_funnel_significance_rejects_zero_denominator():
     with pytest.raises(ValueError, match="denominators"):
         funnel.funnel_significance([1, 2], [10, 0])
+
+
+def test_mean_ci_matches_phe_mean_formula_from_sums():
+    values = np.array([33.09375, 48.38596, 64.83495, 67.98475, 80.0, 12.5])
+    mean, lower, upper = stats.mean_ci(values.sum(), (values ** 2).sum(), len(values))
+    from scipy import stats as sps
+    half = sps.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
+    assert mean == pytest.approx(values.mean(), rel=1e-12)
+    assert (lower, upper) == pytest.approx((values.mean() - half, values.mean() + half), rel=1e-10)
+
+
+def test_mean_ci_needs_two_values_for_limits():
+    mean, lower, upper = stats.mean_ci(np.array([5.0, 0.0]), np.array([25.0, 0.0]), np.array([1, 0]))
+    assert mean[0] == 5.0 and np.isnan(lower[0]) and np.isnan(mean[1])
+
+
+def test_dsr_ratio_of_identical_groups_is_one_with_symmetric_log_limits():
+    counts, pops, std = [30, 40, 50], [1000, 2000, 3000], [5000, 6000, 7000]
+    ratio, lower, upper = stats.dsr_ratio(counts, pops, counts, pops, std)
+    assert ratio == pytest.approx(1.0)
+    assert lower * upper == pytest.approx(1.0) and lower < 1 < upper

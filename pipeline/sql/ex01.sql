@@ -1,0 +1,7 @@
+-- EX01: survey respondents for the year answering OverallExperience; numerator: OverallExperience BETWEEN 7 AND 10.
+-- Ethnicity, sex and age band as the respondent gave them (the survey is not linked to Person_ID).
+SELECT OrgIDProv AS provider, CAST(NULL AS VARCHAR) AS Person_ID, EthnicCategory,
+       CASE WHEN Gender IN ('1', '2') THEN Gender END AS sex, AgeBand AS age_band,
+       CAST(OverallExperience BETWEEN 7 AND 10 AS INTEGER) AS numerator, 1 AS denominator
+FROM experiencesurvey
+WHERE SurveyYear = $year AND OverallExperience IS NOT NULL

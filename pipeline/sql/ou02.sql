@@ -1,0 +1,4 @@
+-- OU02: reliable improvement (see talking_therapies_outcomes.sql for the flags).
+SELECT provider, Person_ID, EthnicCategory, CAST(NULL AS VARCHAR) AS sex, CAST(NULL AS VARCHAR) AS age_band,
+       CAST(finished AND improved AS INTEGER) AS numerator, CAST(finished AS INTEGER) AS denominator
+FROM tt_outcomes

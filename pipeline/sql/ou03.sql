@@ -1,0 +1,4 @@
+-- OU03: reliable recovery (see talking_therapies_outcomes.sql for the flags).
+SELECT provider, Person_ID, EthnicCategory, CAST(NULL AS VARCHAR) AS sex, CAST(NULL AS VARCHAR) AS age_band,
+       CAST(finished AND case_start AND NOT case_end AND improved AS INTEGER) AS numerator, CAST(finished AND case_start AS INTEGER) AS denominator
+FROM tt_outcomes

@@ -1,0 +1,126 @@
+"""The whole asset graph, materialised in-process, and the command line on the committed sample."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+import pytest
+
+from assets.definitions import all_assets, defs
+from assets.resources import AuditRun
+from assets.runner import run_year
+from conftest import ROOT
+from pipeline.publish import verify
+
+YEAR = "2024-25"
+MHAUDIT = [sys.executable, "-m", "pipeline.cli"]
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Path:
+    from pipeline.synth import generate
+
+    root = tmp_path_factory.mktemp("generated")
+    generate(root, scale="sample", years=[YEAR], seed=11)
+    return root
+
+
+def _resource(extracts: Path, tmp: Path, **kw) -> AuditRun:
+    return AuditRun(extracts=str(extracts), out=str(tmp / "out"), work=str(tmp / "work"), year=YEAR,
+                    publication_date="2025-07-15", **kw)
+
+
+def test_definitions_validate():
+    result = subprocess.run([str(Path(sys.executable).parent / "dagster"), "definitions", "validate"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "All code locations passed validation" in result.stderr + result.stdout
+
+
+def test_definitions_list_the_layers():
+    groups = {key.to_user_string(): a.group_names_by_key[key] for a in all_assets for key in a.keys}
+    assert set(groups.values()) == {"ingest", "quality", "indicators", "reports"}
+    assert groups["raw_mhs001mpi"] == "ingest" and groups["publication"] == "reports"
+    assert defs.resolve_asset_graph().get_all_asset_keys()
+
+
+def test_whole_graph_materialises_in_process(generated, tmp_path):
+    resource = _resource(generated, tmp_path)
+    result = dg.materialize(all_assets, resources={"audit_run": resource})
+    assert result.success
+    published = tmp_path / "out" / YEAR
+    providers = sorted(pd.read_csv(generated / "reference" / "Providers.csv")["OrgIDProv"].unique())
+    assert sorted(p.stem for p in (published / "reports").glob("*.pdf")) == sorted(providers + ["ALL"])
+    indicators = pd.read_csv(published / "data" / "indicators.csv")
+    assert set(indicators["indicator_id"]) >= {"AC01", "CO01"}
+    manifest = json.loads((published / "manifest.json").read_text())
+    assert {i["table"] for i in manifest["inputs"]} >= {"MHS001MPI", "Population"}
+    assert verify(published) == []
+    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert checks["ethnic_category_mostly_valid"] is True
+
+
+def test_failing_blocking_check_stops_the_reports_and_says_why(generated, tmp_path):
+    bad = tmp_path / "bad"
+    subprocess.run(["cp", "-r", str(generated), str(bad)], check=True)
+    mpi_path = bad / YEAR / "MHS001MPI.csv"
+    mpi = pd.read_csv(mpi_path, dtype=str, keep_default_na=False)
+    mpi.loc[mpi.index % 10 < 7, "EthnicCategory"] = "99"  # 70% not known: below the 50% gate
+    mpi.to_csv(mpi_path, index=False)
+    outcome = run_year(_resource(bad, tmp_path))
+    assert outcome.status == "blocked"
+    assert "threshold 50%" in outcome.message
+    assert not (tmp_path / "out" / YEAR).exists()
+
+
+def test_cli_run_on_the_sample_publishes_everything(tmp_path):
+    env = {**os.environ, "GX_ANALYTICS_ENABLED": "false"}
+    result = subprocess.run(
+        MHAUDIT + ["run", "--out", str(tmp_path / "out"), "--work", str(tmp_path / "work"),
+                   "--publication-date", "2025-07-15"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, env=env,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    latest = sorted(p.name for p in (ROOT / "data" / "sample").iterdir() if p.name[:2] == "20")[-1]
+    published = tmp_path / "out" / latest
+    for name in ("data/indicators.csv", "data/indicators.parquet", "data/data_quality.csv", "manifest.json",
+                 "reports/ALL.pdf"):
+        assert (published / name).is_file(), name
+    assert "provider" in result.stderr and "published" in result.stderr  # the closing summary table
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_bad_input_exits_2_and_keeps_earlier_outputs(generated, tmp_path):
+    out = tmp_path / "out"
+    first = subprocess.run(MHAUDIT + ["run", "--extracts", str(generated), "--out", str(out), "--work",
+                                      str(tmp_path / "w"), "--publication-date", "2025-07-15"],
+                           cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert first.returncode in (0, 3), first.stderr[-3000:]
+    before = {p: p.read_bytes() for p in (out / YEAR).rglob("*") if p.is_file()}
+    bad = tmp_path / "bad"
+    subprocess.run(["cp", "-r", str(generated), str(bad)], check=True)
+    path = bad / YEAR / "MHS401MHActPeriod.csv"
+    lines = path.read_text().splitlines()
+    lines[3] = lines[3].replace(lines[3].split(",")[3], "2024-99-01", 1)
+    path.write_text("\n".join(lines) + "\n")
+    result = subprocess.run(MHAUDIT + ["run", "--extracts", str(bad), "--out", str(out), "--work",
+                                       str(tmp_path / "w2"), "--publication-date", "2025-07-16"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert "MHS401MHActPeriod.csv" in result.stderr and "line 4" in result.stderr
+    assert "StartDateMHActLegalStatusClass" in result.stderr
+    assert "Traceback" not in result.stderr
+    after = {p: p.read_bytes() for p in (out / YEAR).rglob("*") if p.is_file()}
+    assert after == before
+
+
+def test_cli_help_shows_examples():
+    for args in (["--help"], ["run", "--help"], ["synth", "--help"], ["verify", "--help"]):
+        result = subprocess.run(MHAUDIT + args, cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0 and "example" in result.stdout

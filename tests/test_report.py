@@ -1,0 +1,103 @@
+"""The published PDFs: accessible (PDF/UA checker), banner on every page, same numbers as the CSV,
+byte-identical across runs, and a short PDF for a withheld provider."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import ROOT
+from pipeline import audit
+from pipeline.config import AuditConfig
+from pipeline.contract import ALL_TABLES
+from pipeline.quality import Decision
+from pipeline.report.render import render_pdf
+from pipeline.report.viewmodel import fmt_number, provider_context
+
+SAMPLE = ROOT / "data" / "sample"
+pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed (make test installs it)")
+
+
+def _publish(out: Path, work: Path, year: str) -> Path:
+    spec = audit.RunSpec(extracts=SAMPLE, out=out, year=year, work=work, publication_date="2025-07-15")
+    for table in ALL_TABLES:
+        audit.ingest(spec, table)
+    audit.validate(spec)
+    audit.compute(spec)
+    audit.publish_tables(spec)
+    audit.render_reports(spec)
+    return audit.finalise(spec)
+
+
+@pytest.fixture(scope="module")
+def year() -> str:
+    return sorted(p.name for p in SAMPLE.iterdir() if p.name[:2] == "20")[-1]
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory, year) -> Path:
+    tmp = tmp_path_factory.mktemp("report")
+    return _publish(tmp / "out", tmp / "work", year)
+
+
+def _text(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_every_pdf_passes_the_pdfua_checker(published):
+    pdfs = sorted((published / "reports").glob("*.pdf"))
+    assert len(pdfs) >= 4
+    pdfua = Path(sys.executable).parent / "pdfua"
+    result = subprocess.run([str(pdfua), "check", "--certain-only", *map(str, pdfs)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert result.stdout.count("result: PASS") == len(pdfs)
+
+
+def test_synthetic_banner_on_every_page(published):
+    pages = _text(published / "reports" / "ALL.pdf").split("\f")
+    pages = [p for p in pages if p.strip()]
+    assert len(pages) >= 2
+    assert all("SYNTHETIC DATA" in p for p in pages)
+
+
+def test_pdf_shows_the_same_numbers_as_the_csv(published):
+    csv = pd.read_csv(published / "data" / "indicators.csv", dtype={"provider": str})
+    rows = csv[(csv.breakdown == "ethnic_group") & csv.value.notna() & (csv.statistic == "crude rate")]
+    checked = 0
+    for provider, group in rows.groupby("provider"):
+        text = _text(published / "reports" / f"{provider}.pdf")
+        for _, r in group.iterrows():
+            assert fmt_number(r.value) in text, (provider, r.indicator_id, r.group_code, r.value)
+            assert f"{int(r.numerator):,}" in text
+            checked += 1
+    assert checked >= 10
+
+
+def test_reports_are_byte_identical_across_runs(published, tmp_path, year):
+    again = _publish(tmp_path / "out", tmp_path / "work", year)
+    for pdf in sorted((published / "reports").glob("*.pdf")):
+        assert pdf.read_bytes() == (again / "reports" / pdf.name).read_bytes(), pdf.name
+    assert (published / "data" / "indicators.csv").read_bytes() == (again / "data" / "indicators.csv").read_bytes()
+
+
+def test_withheld_provider_gets_a_short_pdf_saying_why(tmp_path):
+    config = AuditConfig()
+    context = provider_context(
+        provider="RXX", provider_name="Example Trust", year="2024-25", rows=pd.DataFrame(columns=[
+            "indicator_id", "statistic", "breakdown", "group_code", "significance", "comparator_ratio"]),
+        decision=Decision("RXX", "withhold", 0.31, "ethnicity is validly recorded for 31.0% of persons"),
+        quality_row=None, catalogue=[],
+        params={"publication_date": "2025-07-15", "code_version": "test", "synthetic": False,
+                "config": config.as_dict()},
+        inputs=[],
+    )
+    pdf = render_pdf(context, tmp_path / "RXX.pdf", "2025-07-15")
+    text = _text(pdf)
+    assert "withheld" in text and "31.0%" in text
+    assert "SYNTHETIC" not in text
+    assert len([p for p in text.split("\f") if p.strip()]) <= 2
