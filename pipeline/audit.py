@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -16,10 +16,10 @@ import pandas as pd
 
 from pipeline import disclosure, publish
 from pipeline.config import AuditConfig
-from pipeline.contract import Table
+from pipeline.contract import ALL_TABLES, Table, financial_year
 from pipeline.errors import ConfigError
-from pipeline.indicators import compute_indicators, load_catalogue
-from pipeline.load import LoadedTable, input_files, load_table, sha256
+from pipeline.indicators import compute_indicators, load_catalogue, with_change
+from pipeline.load import LoadedTable, available_years, input_files, load_table, sha256
 from pipeline.quality import Decision, decide, decision_for, level_for_share, validate_ethnicity
 from pipeline.report.render import render_pdf
 from pipeline.report.viewmodel import provider_context
@@ -65,10 +65,12 @@ class RunSpec:
 
 
 def ingest(spec: RunSpec, table: Table) -> LoadedTable:
-    """Load one extract table into the warehouse."""
+    """Load one extract table into the warehouse, recording the file's checksum."""
     path = input_files_for(spec)[table.name]
     with connect(spec.warehouse) as con:
         loaded = load_table(con, table, path)
+        con.execute("CREATE TABLE IF NOT EXISTS loaded_inputs (tbl VARCHAR PRIMARY KEY, sha256 VARCHAR)").fetchall()
+        con.execute("INSERT OR REPLACE INTO loaded_inputs VALUES ($t, $s)", {"t": table.name, "s": loaded.sha256}).fetchall()
     log.info("loaded %s: %s rows", table.name, f"{loaded.rows:,}")
     return loaded
 
@@ -122,13 +124,52 @@ def all_providers_share(spec: RunSpec) -> float:
 
 
 def compute(spec: RunSpec) -> pd.DataFrame:
-    """Every catalogue indicator (unsuppressed), kept in the warehouse for the publishing step."""
+    """Every catalogue indicator (unsuppressed), with the change since the previous year where
+    that year's extracts exist, kept in the warehouse for the publishing step."""
+    log.info("computing indicators")
     with connect(spec.warehouse) as con:
         values = compute_indicators(con, spec.year, spec.config, load_catalogue())
+    values = with_change(values, previous_values(spec))
+    with connect(spec.warehouse) as con:
         con.register("_values", values)
         con.execute("CREATE OR REPLACE TABLE indicator_values AS SELECT * FROM _values").fetchall()
         con.unregister("_values")
     return values
+
+
+def previous_values(spec: RunSpec) -> pd.DataFrame | None:
+    """The previous financial year's indicators, from its warehouse when that was built from
+    the same files, otherwise computed now (no quality gate: only the values are used)."""
+    previous = financial_year(int(spec.year[:4]) - 1)
+    if previous not in available_years(spec.extracts):
+        return None
+    prev = replace(spec, year=previous)
+    wanted = {name: sha256(path) for name, path in input_files_for(prev).items()}
+    if _warehouse_inputs(prev) != wanted:
+        log.info("computing %s for the change since last year", previous)
+        if prev.warehouse.exists():
+            prev.warehouse.unlink()
+        for table in ALL_TABLES:
+            ingest(prev, table)
+        with connect(prev.warehouse) as con:
+            stage(con, previous, spec.config)
+            con.execute("DROP TABLE IF EXISTS indicator_values").fetchall()
+            frame = compute_indicators(con, previous, spec.config, load_catalogue())
+            con.register("_values", frame)
+            con.execute("CREATE TABLE indicator_values AS SELECT * FROM _values").fetchall()
+            con.unregister("_values")
+    with connect(prev.warehouse, read_only=True) as con:
+        return query(con, "SELECT * FROM indicator_values")
+
+
+def _warehouse_inputs(spec: RunSpec) -> dict[str, str] | None:
+    if not spec.warehouse.exists():
+        return None
+    with connect(spec.warehouse, read_only=True) as con:
+        tables = set(query(con, "SELECT table_name FROM information_schema.tables")["table_name"])
+        if not {"loaded_inputs", "indicator_values"} <= tables:
+            return None
+        return dict(query(con, "SELECT tbl, sha256 FROM loaded_inputs").itertuples(index=False, name=None))
 
 
 def publish_tables(spec: RunSpec) -> pd.DataFrame:

@@ -33,7 +33,10 @@ PROFILES = {
     "nhs": Profile("nhs", 1, 4, 5, 5),
     "strict": Profile("strict", 0, 7, 5, 8),
 }
-VALUE_COLUMNS = ["value", "lower_95", "upper_95", "comparator_ratio", "ratio_lower_95", "ratio_upper_95"]
+VALUE_COLUMNS = ["value", "lower_95", "upper_95", "comparator_ratio", "ratio_lower_95", "ratio_upper_95",
+                 "funnel_lower_95", "funnel_upper_95", "funnel_lower_998", "funnel_upper_998",
+                 "previous_value", "change", "change_lower_95", "change_upper_95"]
+PREVIOUS_COLUMNS = ["previous_value", "change", "change_lower_95", "change_upper_95"]
 BLOCK = ["year", "provider", "indicator_id", "statistic", "breakdown"]
 
 
@@ -69,7 +72,16 @@ def apply(frame: pd.DataFrame, profile_name: str = "nhs", unrounded_providers: t
     reasons[low_value & ~hidden & num.notna()] = f"{profile.name}: value from fewer than {profile.min_for_value}"
 
     for col in VALUE_COLUMNS:
-        out[col] = out[col].astype(float).where(~value_hidden)
+        if col in out:
+            out[col] = out[col].astype(float).where(~value_hidden)
+    if "funnel_position" in out:
+        out["funnel_position"] = out["funnel_position"].where(~value_hidden, "")
+    if "previous_numerator" in out:  # last year's value follows the same rule as this year's
+        prev_small = out["previous_numerator"].astype(float) < profile.min_for_value
+        prev_small |= out["previous_numerator"].astype(float).between(profile.suppress_from, profile.suppress_to)
+        for col in PREVIOUS_COLUMNS:
+            out[col] = out[col].where(~(prev_small & ~exempt))
+        out["change_significance"] = out["change_significance"].where(out["change"].notna(), "")
     # A ratio also reveals the comparator's count: hide it when the comparator is suppressible.
     if "comp_numerator" in out:
         comp_small = out["comp_numerator"].astype(float).between(profile.suppress_from, profile.min_for_value - 1)
@@ -82,7 +94,7 @@ def apply(frame: pd.DataFrame, profile_name: str = "nhs", unrounded_providers: t
     out["numerator"] = num.where(exempt, rounded_num).astype("Int64")
     out["denominator"] = den.where(exempt, rounded_den).round().astype("Int64")
     out["suppressed"] = reasons
-    return out.drop(columns=[c for c in ("comp_numerator", "comp_denominator") if c in out])
+    return out.drop(columns=[c for c in ("comp_numerator", "comp_denominator", "previous_numerator") if c in out])
 
 
 def _complementary(frame: pd.DataFrame, primary: pd.Series) -> pd.Series:

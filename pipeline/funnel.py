@@ -19,6 +19,7 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy import special
+from scipy.stats import poisson
 
 from pipeline.stats import _arr, _check_count, _check_positive, _fail_if, poisson_ci
 
@@ -293,4 +294,46 @@ def funnel_significance(numerators: ArrayLike, denominators: ArrayLike | None = 
     labels = np.select([t for t, _ in tests], [label for _, label in tests], "Not significant")
     if statistic == "rate" and rate_type == "dsr":
         labels = np.where(obs < 10, "Not applicable for events less than 10 for dsrs", labels)
+    return labels
+
+
+POSITIONS = ("below 99.8% limit", "below 95% limit", "within limits", "above 95% limit", "above 99.8% limit")
+
+
+def limits_at(target: ArrayLike, denominators: ArrayLike, kind: str, multiplier: float = 100) -> dict[str, np.ndarray]:
+    """Funnel control limits (95% and 99.8%) at each denominator around a target value.
+
+    ``target`` is on the published scale (per ``multiplier``). Proportions use the peer's
+    normal limits target -/+ z*sqrt(target*(1-target)/n) (floored at 0, capped at 1);
+    rates use the Poisson quantiles of the expected count target*n. Keys lower_95,
+    upper_95, lower_998, upper_998, on the published scale.
+    """
+    theta = _arr(target, "target") / multiplier
+    n = _arr(denominators, "denominators")
+    out = {}
+    for name, p in (("95", TAILS["2s"]), ("998", TAILS["3s"])):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if kind == "proportion":
+                lower = np.maximum(0, _proportion_limit(p, n, theta, -1))
+                upper = np.minimum(1, _proportion_limit(p, n, theta, 1))
+            elif kind == "rate":
+                mu = theta * n
+                lower = poisson.ppf(p, mu) / n
+                upper = poisson.ppf(1 - p, mu) / n
+            else:
+                raise ValueError(f"kind must be 'proportion' or 'rate', not {kind!r}")
+        out[f"lower_{name}"], out[f"upper_{name}"] = lower * multiplier, upper * multiplier
+    return out
+
+
+def position(values: ArrayLike, limits: dict[str, np.ndarray]) -> np.ndarray:
+    """Where each value lies against its funnel limits, in words ('' where undefined)."""
+    v = _arr(values, "values")
+    labels = np.full(v.shape, POSITIONS[2], dtype=object)
+    labels[v > limits["upper_95"]] = POSITIONS[3]
+    labels[v > limits["upper_998"]] = POSITIONS[4]
+    labels[v < limits["lower_95"]] = POSITIONS[1]
+    labels[v < limits["lower_998"]] = POSITIONS[0]
+    undefined = np.isnan(v) | np.isnan(limits["lower_95"]) | np.isnan(limits["upper_95"])
+    labels[undefined] = ""
     return labels

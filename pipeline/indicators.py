@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from pipeline import contract, stats
+from pipeline import contract, funnel, stats
 from pipeline.config import AuditConfig
 from pipeline.standard import standard_population
 from pipeline.warehouse import query, run_sql, sql_text, strip_comments, year_params
@@ -36,8 +36,13 @@ STANDARDISED = "age-sex standardised rate"
 OUTPUT_COLUMNS = [
     "year", "provider", "indicator_id", "indicator", "statistic", "breakdown", "group_code", "group_label",
     "numerator", "denominator", "value", "lower_95", "upper_95", "comparator_ratio", "ratio_lower_95",
-    "ratio_upper_95", "significance", "unit",
+    "ratio_upper_95", "significance", "unit", "direction",
+    "funnel_lower_95", "funnel_upper_95", "funnel_lower_998", "funnel_upper_998", "funnel_position",
+    "comp_numerator",
 ]
+CHANGE_COLUMNS = ["previous_value", "change", "change_lower_95", "change_upper_95", "change_significance",
+                  "previous_numerator"]
+FUNNEL_KIND = {"crude rate": "rate", "proportion": "proportion", "rate": "rate"}
 
 
 @dataclass(frozen=True)
@@ -123,11 +128,52 @@ def compute_indicators(
             if ind.standardised:
                 frames.extend(_standardised(ind, cube, pop, b, config.comparator)
                               for b in ind.breakdowns if b in STANDARDISED_BREAKDOWNS)
-    out = pd.concat(frames, ignore_index=True)
+    out = _with_funnels(pd.concat(frames, ignore_index=True), catalogue)
     out.insert(0, "year", year)
     return out[OUTPUT_COLUMNS].sort_values(
         ["indicator_id", "provider", "statistic", "breakdown", "group_code"], key=_provider_last
     ).reset_index(drop=True)
+
+
+def with_change(values: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
+    """The change in each value since the previous year, with MOVER limits, where that year exists."""
+    key = ["provider", "indicator_id", "statistic", "breakdown", "group_code"]
+    if previous is None:
+        return values.assign(**{c: (np.nan if c != "change_significance" else "") for c in CHANGE_COLUMNS})
+    prev = previous[key + ["value", "lower_95", "upper_95", "numerator"]].rename(columns={
+        "value": "previous_value", "lower_95": "_pl", "upper_95": "_pu", "numerator": "previous_numerator"})
+    out = values.merge(prev, on=key, how="left")
+    change, lower, upper = stats.difference_ci(out["value"], out["lower_95"], out["upper_95"],
+                                               out["previous_value"], out["_pl"], out["_pu"])
+    out = out.assign(change=change, change_lower_95=lower, change_upper_95=upper).drop(columns=["_pl", "_pu"])
+    out["change_significance"] = np.select([out["change_lower_95"] > 0, out["change_upper_95"] < 0],
+                                           ["increased", "decreased"], "similar")
+    out.loc[out["change"].isna() | out["change_lower_95"].isna(), "change_significance"] = ""
+    return out
+
+
+def _with_funnels(frame: pd.DataFrame, catalogue: list[Indicator]) -> pd.DataFrame:
+    """Each provider's funnel-plot limits (95%, 99.8%) around the all-provider value of the same
+    indicator, statistic and group, at the provider's denominator, and where it lies."""
+    key = ["indicator_id", "statistic", "breakdown", "group_code"]
+    target = frame.loc[frame["provider"] == "ALL", key + ["value"]].rename(columns={"value": "target"})
+    out = frame.merge(target, on=key, how="left")
+    multiplier = out["indicator_id"].map({i.id: i.multiplier for i in catalogue}).to_numpy(float)
+    out["direction"] = out["indicator_id"].map({i.id: i.higher_is for i in catalogue})
+    for col in ("funnel_lower_95", "funnel_upper_95", "funnel_lower_998", "funnel_upper_998"):
+        out[col] = np.nan
+    out["funnel_position"] = ""
+    for statistic_kind in ("rate", "proportion"):
+        rows = (out["provider"] != "ALL") & out["statistic"].map(FUNNEL_KIND).eq(statistic_kind) \
+            & (out["denominator"] > 0) & out["target"].notna()
+        if not rows.any():
+            continue
+        limits = funnel.limits_at(out.loc[rows, "target"], out.loc[rows, "denominator"], statistic_kind,
+                                  multiplier[rows.to_numpy()])
+        for name, values in limits.items():
+            out.loc[rows, f"funnel_{name}"] = values
+        out.loc[rows, "funnel_position"] = funnel.position(out.loc[rows, "value"], limits)
+    return out.drop(columns="target")
 
 
 def _population_for(ind: Indicator, population: pd.DataFrame) -> pd.DataFrame | None:
@@ -332,5 +378,8 @@ def _standardised(ind: Indicator, cube: pd.DataFrame, population: pd.DataFrame, 
     no_ratio = (frame["breakdown"] == "total") | (frame["group_code"] == "NOT_KNOWN")
     frame.loc[no_ratio, ["comparator_ratio", "ratio_lower_95", "ratio_upper_95"]] = np.nan
     frame.loc[no_ratio, "significance"] = ""
+    comp_counts = cn.to_numpy().sum(axis=1) if len(cn) else np.array([])
+    frame = frame.merge(pd.DataFrame({"provider": wide_p.index.get_level_values("provider"), "comp_numerator": comp_counts})
+                        .drop_duplicates("provider"), on="provider", how="left")
     return frame.assign(indicator_id=ind.id, indicator=ind.title, statistic=STANDARDISED, unit=ind.unit,
-                        comp_numerator=np.nan, comp_denominator=np.nan)
+                        comp_denominator=np.nan)

@@ -35,7 +35,7 @@ Estimate = tuple[FloatOrArray, FloatOrArray, FloatOrArray]
 
 __all__ = [
     "wilson_ci", "byars_ci", "exact_poisson_ci", "poisson_ci", "proportion_ci",
-    "rate_ci", "mean_ci", "dsr", "dsr_nonindependent", "dsr_ratio", "rate_ratio", "proportion_ratio",
+    "rate_ci", "mean_ci", "difference_ci", "dsr", "dsr_nonindependent", "dsr_ratio", "rate_ratio", "proportion_ratio",
     "significance",
 ]
 
@@ -320,6 +320,19 @@ def mean_ci(total: ArrayLike, total_of_squares: ArrayLike, count: ArrayLike,
     mean = np.where(k >= 1, mean, np.nan)
     lower, upper = np.where(few, np.nan, mean - half), np.where(few, np.nan, mean + half)
     return _out(mean, lower, upper, scalar=mean.ndim == 0)
+
+
+def difference_ci(value1: ArrayLike, lower1: ArrayLike, upper1: ArrayLike,
+                  value0: ArrayLike, lower0: ArrayLike, upper0: ArrayLike) -> Estimate:
+    """Difference value1 - value0 with limits from the two estimates' own limits (the MOVER-D
+    method of Newcombe 1998 and Zou & Donner 2008): asymmetric intervals such as Wilson's
+    and Byar's carry over into the difference. NaN where any input is missing."""
+    v1, l1, u1 = (_arr(a, n) for a, n in ((value1, "value1"), (lower1, "lower1"), (upper1, "upper1")))
+    v0, l0, u0 = (_arr(a, n) for a, n in ((value0, "value0"), (lower0, "lower0"), (upper0, "upper0")))
+    d = v1 - v0
+    lower = d - np.sqrt((v1 - l1) ** 2 + (u0 - v0) ** 2)
+    upper = d + np.sqrt((u1 - v1) ** 2 + (v0 - l0) ** 2)
+    return _out(d, lower, upper, scalar=np.ndim(d) == 0)
 
 
 def _log_interval(ratio: np.ndarray, se: np.ndarray, c: float) -> tuple[np.ndarray, np.ndarray]:

@@ -337,3 +337,18 @@ def test_dsr_ratio_of_identical_groups_is_one_with_symmetric_log_limits():
     ratio, lower, upper = stats.dsr_ratio(counts, pops, counts, pops, std)
     assert ratio == pytest.approx(1.0)
     assert lower * upper == pytest.approx(1.0) and lower < 1 < upper
+
+
+def test_difference_ci_reduces_to_the_sum_of_squared_half_widths_when_symmetric():
+    d, lower, upper = stats.difference_ci(10.0, 8.0, 12.0, 6.0, 5.0, 7.0)
+    assert d == 4.0
+    assert (lower, upper) == pytest.approx((4 - math.sqrt(4 + 1), 4 + math.sqrt(4 + 1)))
+
+
+def test_difference_ci_newcombe_worked_example():
+    # Newcombe (1998), example (a): 56/70 vs 48/80, Wilson intervals; MOVER gives 0.0524 to 0.3339.
+    l1, u1 = stats.wilson_ci(56, 70)
+    l0, u0 = stats.wilson_ci(48, 80)
+    d, lower, upper = stats.difference_ci(56 / 70, l1, u1, 48 / 80, l0, u0)
+    assert d == pytest.approx(0.2)
+    assert (round(lower, 4), round(upper, 4)) == (0.0524, 0.3339)
