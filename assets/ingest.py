@@ -1,12 +1,17 @@
 """Ingest: one asset per extract table, loaded into the run's DuckDB warehouse."""
 
-from __future__ import annotations
 
 import dagster as dg
+from dagster import AssetExecutionContext
 
+from assets.partitions import financial_years
 from assets.resources import AuditRun
 from pipeline import audit
 from pipeline.contract import ALL_TABLES, Table, sql_name
+
+
+# One writer at a time per DuckDB file: the multiprocess executor limits this tag to 1.
+DUCKDB_WRITER = {"mhaudit/duckdb": "writer"}
 
 
 def raw_table_asset(table: Table) -> dg.AssetsDefinition:
@@ -15,10 +20,12 @@ def raw_table_asset(table: Table) -> dg.AssetsDefinition:
         group_name="ingest",
         description=f"{table.description}: the {table.name} extract loaded into DuckDB with the contract's types.",
         pool="duckdb",
+        op_tags=DUCKDB_WRITER,
+        partitions_def=financial_years,
         kinds={"duckdb"},
     )
-    def _asset(audit_run: AuditRun) -> dg.MaterializeResult:
-        loaded = audit.ingest(audit_run.spec(), table)
+    def _asset(context: AssetExecutionContext, audit_run: AuditRun) -> dg.MaterializeResult:
+        loaded = audit.ingest(audit_run.spec(context.partition_key), table)
         return dg.MaterializeResult(metadata={"rows": loaded.rows, "file": loaded.path, "sha256": loaded.sha256})
 
     return _asset

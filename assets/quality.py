@@ -1,10 +1,11 @@
 """Quality: the Great Expectations gate in front of everything published."""
 
-from __future__ import annotations
 
 import dagster as dg
+from dagster import AssetExecutionContext
 
-from assets.ingest import raw_tables
+from assets.ingest import DUCKDB_WRITER, raw_tables
+from assets.partitions import financial_years
 from assets.resources import AuditRun
 from pipeline import audit
 
@@ -15,6 +16,8 @@ ETHNICITY_CHECK = "ethnic_category_mostly_valid"
     group_name="quality",
     deps=raw_tables,
     pool="duckdb",
+    op_tags=DUCKDB_WRITER,
+    partitions_def=financial_years,
     kinds={"duckdb", "great_expectations"},
     check_specs=[
         dg.AssetCheckSpec(
@@ -30,9 +33,9 @@ ETHNICITY_CHECK = "ethnic_category_mostly_valid"
         ),
     ],
 )
-def ethnicity_recording(audit_run: AuditRun):
+def ethnicity_recording(context: AssetExecutionContext, audit_run: AuditRun):
     """DQ01 per provider: ethnicity recording validated by Great Expectations, and each provider's publish decision."""
-    spec = audit_run.spec()
+    spec = audit_run.spec(context.partition_key)
     decisions = audit.validate(spec)
     share = audit.all_providers_share(spec)
     by_provider = {d.provider: f"{d.decision}: {d.reason}" for d in decisions}

@@ -1,27 +1,28 @@
 """Reports: the accessible PDFs, then the whole year moved into place with its manifest."""
 
-from __future__ import annotations
 
 import json
 
 import dagster as dg
+from dagster import AssetExecutionContext
 
 from assets.indicators import published_indicators
+from assets.partitions import financial_years
 from assets.resources import AuditRun
 from pipeline import audit
 
 
-@dg.asset(group_name="reports", deps=[published_indicators], kinds={"pdf"})
-def audit_report_pdfs(audit_run: AuditRun) -> dg.MaterializeResult:
+@dg.asset(group_name="reports", deps=[published_indicators], partitions_def=financial_years, kinds={"pdf"})
+def audit_report_pdfs(context: AssetExecutionContext, audit_run: AuditRun) -> dg.MaterializeResult:
     """One PDF/UA report per provider and ALL.pdf, staged for publication."""
-    outcome = audit.render_reports(audit_run.spec())
+    outcome = audit.render_reports(audit_run.spec(context.partition_key))
     return dg.MaterializeResult(metadata={"reports": dg.MetadataValue.json(outcome)})
 
 
-@dg.asset(group_name="reports", deps=[audit_report_pdfs], kinds={"json"})
-def publication(audit_run: AuditRun) -> dg.MaterializeResult:
+@dg.asset(group_name="reports", deps=[audit_report_pdfs], partitions_def=financial_years, kinds={"json"})
+def publication(context: AssetExecutionContext, audit_run: AuditRun) -> dg.MaterializeResult:
     """The year's publication, moved into place atomically with a manifest of every checksum."""
-    folder = audit.finalise(audit_run.spec())
+    folder = audit.finalise(audit_run.spec(context.partition_key))
     manifest = json.loads((folder / "manifest.json").read_text())
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(folder)),

@@ -25,11 +25,12 @@ class AuditRun(dg.ConfigurableResource):
     publication_date: str = ""
     synthetic: str = "auto"
 
-    def spec(self) -> RunSpec:
+    def spec(self, year: str | None = None) -> RunSpec:
+        """The run for ``year`` (a partition key), else the configured year, else the latest present."""
         return RunSpec(
             extracts=Path(self.extracts),
             out=Path(self.out),
-            year=self.year or latest_year(Path(self.extracts)),
+            year=year or self.year or latest_year(Path(self.extracts)),
             work=Path(self.work),
             config=load_config(self.config_file or None),
             providers=tuple(self.providers),

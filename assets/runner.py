@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import dagster as dg
 
 from assets.definitions import all_assets
+from assets.partitions import financial_years
 from assets.quality import ETHNICITY_CHECK
 from assets.resources import AuditRun
 
@@ -23,7 +24,10 @@ class Outcome:
 
 
 def run_year(audit_run: AuditRun, selection: list[str] | None = None) -> Outcome:
-    """Run the assets (or a selection of them) and classify the result."""
+    """Run the assets (or a selection of them) for the resource's year and classify the result."""
+    year = audit_run.spec().year
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(financial_years.name, [year])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = dg.materialize(
@@ -32,6 +36,8 @@ def run_year(audit_run: AuditRun, selection: list[str] | None = None) -> Outcome
             run_config=QUIET,
             raise_on_error=False,
             selection=selection,
+            instance=instance,
+            partition_key=year,
         )
     for evaluation in result.get_asset_check_evaluations():
         if evaluation.check_name == ETHNICITY_CHECK and not evaluation.passed:

@@ -37,6 +37,8 @@ class Table:
     event_date: str | None = None
     reference: bool = False
     person_level: bool = True
+    # A provider with no rows in a required table has its report withheld (indicators.md).
+    required_per_provider: bool = False
 
     @property
     def column_names(self) -> list[str]:
@@ -229,7 +231,7 @@ TABLES: tuple[Table, ...] = (
             _c("IMD_Decile", "INTEGER", "Index of Multiple Deprivation decile, 1 most deprived",
                nullable=True, codes=tuple(str(i) for i in range(1, 11))),
         ),
-        key=("Person_ID", "OrgIDProv"),
+        key=("Person_ID", "OrgIDProv"), required_per_provider=True,
     ),
     Table(
         "MHS101Referral", "Referrals to secondary mental health services",
@@ -243,7 +245,7 @@ TABLES: tuple[Table, ...] = (
                codes=_codes(CLINICAL_PRIORITY)),
             _c("ServDischDate", "DATE", "Discharge from the service", nullable=True),
         ),
-        key=("UniqServReqID",), event_date="ReferralRequestReceivedDate",
+        key=("UniqServReqID",), event_date="ReferralRequestReceivedDate", required_per_provider=True,
     ),
     Table(
         "MHS201CareContact", "Care contacts",
@@ -254,7 +256,7 @@ TABLES: tuple[Table, ...] = (
             _c("AttendOrDNACode", "VARCHAR", "Attendance; 5 or 6 is attended", nullable=True,
                codes=_codes(ATTEND_OR_DNA)),
         ),
-        key=("UniqCareContID",), event_date="CareContDate",
+        key=("UniqCareContID",), event_date="CareContDate", required_per_provider=True,
     ),
     Table(
         "MHS501HospProvSpell", "Hospital provider spells",

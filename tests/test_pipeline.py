@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from assets.definitions import all_assets, defs
+from assets.partitions import annual_audit, financial_years, new_extract_years, year_ended_before
 from assets.resources import AuditRun
 from assets.runner import run_year
 from conftest import ROOT
@@ -52,7 +53,9 @@ def test_definitions_list_the_layers():
 
 def test_whole_graph_materialises_in_process(generated, tmp_path):
     resource = _resource(generated, tmp_path)
-    result = dg.materialize(all_assets, resources={"audit_run": resource})
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(financial_years.name, [YEAR])
+    result = dg.materialize(all_assets, resources={"audit_run": resource}, instance=instance, partition_key=YEAR)
     assert result.success
     published = tmp_path / "out" / YEAR
     providers = sorted(pd.read_csv(generated / "reference" / "Providers.csv")["OrgIDProv"].unique())
@@ -124,3 +127,28 @@ def test_cli_help_shows_examples():
     for args in (["--help"], ["run", "--help"], ["synth", "--help"], ["verify", "--help"]):
         result = subprocess.run(MHAUDIT + args, cwd=ROOT, capture_output=True, text=True, timeout=120)
         assert result.returncode == 0 and "example" in result.stdout
+
+
+def test_schedule_requests_the_year_that_ended_in_march(tmp_path):
+    from datetime import datetime
+
+    assert year_ended_before(datetime(2025, 7, 15)) == "2024-25"
+    assert year_ended_before(datetime(2026, 2, 1)) == "2024-25"
+    with dg.instance_for_test() as instance:
+        context = dg.build_schedule_context(instance=instance, scheduled_execution_time=datetime(2025, 7, 15, 7))
+        assert isinstance(annual_audit(context), dg.SkipReason)  # that year's extracts have not arrived
+        instance.add_dynamic_partitions(financial_years.name, ["2024-25"])
+        context = dg.build_schedule_context(instance=instance, scheduled_execution_time=datetime(2025, 7, 15, 7))
+        assert annual_audit(context).partition_key == "2024-25"
+
+
+def test_sensor_adds_and_runs_each_newly_arrived_year(tmp_path):
+    for year in ("2023-24", "2024-25"):
+        (tmp_path / "ex" / year).mkdir(parents=True)
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions(financial_years.name, ["2023-24"])
+        context = dg.build_sensor_context(instance=instance,
+                                          resources={"audit_run": AuditRun(extracts=str(tmp_path / "ex"))})
+        result = new_extract_years(context)
+    assert [r.partition_key for r in result.run_requests] == ["2024-25"]
+    assert result.dynamic_partitions_requests[0].partition_keys == ["2024-25"]

@@ -1,0 +1,214 @@
+"""`make bench`: wall time and peak memory of each stage of a national synthetic year, against a
+floor (DuckDB only loading the files) and a baseline (pandas, as an analyst would write it).
+
+Each stage runs in its own process so its peak memory (max RSS) is its own. The national
+extract is generated once into benchmarks/cache/ and reused. Figures are printed, never asserted.
+
+    python -m benchmarks.run                  # national scale (about 60 providers)
+    python -m benchmarks.run --scales sample,region,national   # how cost grows with the data
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = ROOT / "benchmarks" / "cache"
+YEAR = "2024-25"
+STAGES = ("load", "validate", "indicators", "reports")
+
+
+_PEAK_FILE = CACHE / ".peak"
+
+
+def _child(code: str, *args: str) -> tuple[float, float]:
+    """Run ``code`` (which ends by writing its own peak RSS) in a fresh Python process; its
+    wall time (s) and peak memory (GB). Each measurement is its own process, so the peak is its own."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code, *args], check=True, cwd=ROOT,
+                   env={**os.environ, "GX_ANALYTICS_ENABLED": "false"})
+    return time.perf_counter() - started, _last_peak()
+
+_PEAK_SNIPPET = (
+    "import resource, pathlib; pathlib.Path({path!r}).write_text("
+    "str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))"
+)
+
+
+def _last_peak() -> float:
+    return int(_PEAK_FILE.read_text()) / 1024 / 1024  # KB -> GB
+
+
+def _stage_code(stage: str, extracts: Path, out: Path, work: Path) -> str:
+    body = {
+        "load": "[audit.ingest(spec, t) for t in ALL_TABLES]",
+        "validate": "audit.validate(spec)",
+        "indicators": "audit.compute(spec)",
+        "reports": "audit.publish_tables(spec); audit.render_reports(spec); audit.finalise(spec)",
+    }[stage]
+    return (
+        "from pathlib import Path\n"
+        "from pipeline import audit\n"
+        "from pipeline.contract import ALL_TABLES\n"
+        f"spec = audit.RunSpec(extracts=Path({str(extracts)!r}), out=Path({str(out)!r}), year={YEAR!r}, "
+        f"work=Path({str(work)!r}), publication_date='2025-07-15')\n"
+        f"{body}\n" + _PEAK_SNIPPET.format(path=str(_PEAK_FILE))
+    )
+
+
+FLOOR = """
+import duckdb, sys
+from pathlib import Path
+from pipeline.contract import ALL_TABLES, sql_name
+from pipeline.load import input_files
+con = duckdb.connect(sys.argv[2])
+for name, path in input_files(Path(sys.argv[1]), {year!r}).items():
+    reader = "read_parquet" if path.suffix == ".parquet" else "read_csv"
+    con.execute(f"CREATE OR REPLACE TABLE {{name.lower()}} AS SELECT * FROM {{reader}}('{{path}}')").fetchall()
+con.close()
+"""
+
+BASELINE = """
+import sys
+from pathlib import Path
+import pandas as pd
+from pipeline.load import input_files
+files = input_files(Path(sys.argv[1]), {year!r})
+read = lambda name: pd.read_parquet(files[name]) if files[name].suffix == ".parquet" else pd.read_csv(files[name])
+mpi = read("MHS001MPI")
+first = mpi["EthnicCategory"].fillna("").str.strip().str[:1]
+groups = {{**dict.fromkeys("ABC", "WHITE"), **dict.fromkeys("DEFG", "MIXED"), **dict.fromkeys("HJKL", "ASIAN"),
+          **dict.fromkeys("MNP", "BLACK"), **dict.fromkeys("RS", "OTHER")}}
+mpi["group"] = first.map(groups).fillna("NOT_KNOWN")
+mpi = mpi.drop_duplicates(["OrgIDProv", "Person_ID"])
+start, end = pd.Timestamp("2024-04-01"), pd.Timestamp("2025-03-31")
+contacts = read("MHS201CareContact")
+contacts["CareContDate"] = pd.to_datetime(contacts["CareContDate"])
+seen = contacts[contacts["CareContDate"].between(start, end) & contacts["AttendOrDNACode"].isin(["5", "6"])]
+seen = seen[["OrgIDProv", "Person_ID"]].drop_duplicates().merge(mpi[["OrgIDProv", "Person_ID", "group"]], how="left")
+ac01 = seen.fillna({{"group": "NOT_KNOWN"}}).groupby(["OrgIDProv", "group"]).size()
+mha = read("MHS401MHActPeriod")
+mha["StartDateMHActLegalStatusClass"] = pd.to_datetime(mha["StartDateMHActLegalStatusClass"])
+codes = ["02", "03", "04"] + [f"{{i:02d}}" for i in range(7, 19)] + [str(i) for i in range(31, 39)]
+det = mha[mha["StartDateMHActLegalStatusClass"].between(start, end) & mha["LegalStatusCode"].isin(codes)]
+co01 = det.merge(mpi[["OrgIDProv", "Person_ID", "group"]], how="left").fillna({{"group": "NOT_KNOWN"}}).groupby(
+    ["OrgIDProv", "group"]).size()
+tt = read("TalkingTherapiesReferral")
+tt["EndDate"] = pd.to_datetime(tt["EndDate"])
+tt = tt[tt["EndDate"].between(start, end)]
+tt["group"] = tt["EthnicCategory"].fillna("").str.strip().str[:1].map(groups).fillna("NOT_KNOWN")
+fin = tt["TreatmentSessions"] >= 2
+case_start = (tt["PHQ9_First"] >= 10) | (tt["GAD7_First"] >= 8)
+case_end = (tt["PHQ9_Last"] >= 10) | (tt["GAD7_Last"] >= 8)
+tt["num"], tt["den"] = fin & case_start & ~case_end, fin & case_start
+ou01 = tt.groupby(["OrgIDProv", "group"])[["num", "den"]].sum()
+pop = read("Population")
+prov = read("Providers")
+catch = pop.merge(prov[["OrgIDProv", "LADistrictAuth"]].drop_duplicates(), on="LADistrictAuth")
+denominators = catch.groupby(["OrgIDProv", "EthnicGroupCensus"])["Count"].sum()
+print(len(ac01), len(co01), len(ou01), len(denominators), file=sys.stderr)
+"""
+
+
+def generate(scale: str) -> Path:
+    folder = CACHE / scale
+    if not (folder / "truth.json").exists():
+        if folder.exists():
+            shutil.rmtree(folder)
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "pipeline.cli", "synth", "--scale", scale, "--out", str(folder),
+                        "--years", YEAR], check=True, cwd=ROOT)
+        print(f"generated {scale} extract in {time.perf_counter() - started:.0f} s", flush=True)
+    return folder
+
+
+def bench(scale: str) -> dict:
+    extracts = generate(scale)
+    out, work = CACHE / f"{scale}-out", CACHE / f"{scale}-work"
+    for folder in (out, work):
+        if folder.exists():
+            shutil.rmtree(folder)
+    results = {}
+    for stage in STAGES:
+        results[stage] = _child(_stage_code(stage, extracts, out, work))
+        print(f"  {scale:9} {stage:11} {results[stage][0]:8.1f} s {results[stage][1]:6.2f} GB", flush=True)
+    floor_db = work / "floor.duckdb"
+    results["floor"] = _child(FLOOR.format(year=YEAR) + _PEAK_SNIPPET.format(path=str(_PEAK_FILE)), str(extracts),
+                              str(floor_db))
+    floor_db.unlink(missing_ok=True)
+    results["baseline"] = _child(BASELINE.format(year=YEAR) + _PEAK_SNIPPET.format(path=str(_PEAK_FILE)),
+                                 str(extracts))
+    results["ours_same_indicators"] = _child(_three_indicators(extracts, work))
+    results["size_gb"] = sum(p.stat().st_size for p in extracts.rglob("*") if p.is_file()) / 1e9
+    results["reports"] = (results["reports"][0], results["reports"][1],
+                          len(list((out / YEAR / "reports").glob("*.pdf"))))
+    return results
+
+
+def _three_indicators(extracts: Path, work: Path) -> str:
+    """Our pipeline on the baseline's job: load the four tables it reads and compute AC01, CO01, OU01."""
+    return (
+        "from pathlib import Path\n"
+        "from pipeline import contract\n"
+        "from pipeline.config import AuditConfig\n"
+        "from pipeline.indicators import compute_indicators, load_catalogue\n"
+        "from pipeline.load import input_files, load_table\n"
+        "from pipeline.warehouse import connect, stage\n"
+        f"files = input_files(Path({str(extracts)!r}), {YEAR!r})\n"
+        f"with connect(Path({str(work)!r}) / 'three.duckdb') as con:\n"
+        "    for name in ('MHS001MPI', 'MHS201CareContact', 'MHS401MHActPeriod', 'TalkingTherapiesReferral',"
+        " 'Population', 'Providers'):\n"
+        "        load_table(con, contract.table(name), files[name])\n"
+        f"    stage(con, {YEAR!r}, AuditConfig())\n"
+        "    compute_indicators(con, " + repr(YEAR) + ", AuditConfig(), "
+        "[i for i in load_catalogue() if i.id in ('AC01', 'CO01', 'OU01')])\n"
+        + _PEAK_SNIPPET.format(path=str(_PEAK_FILE))
+    )
+
+
+def report(all_results: dict[str, dict]) -> None:
+    print("\nStage table (wall time, peak memory of the stage's process)")
+    print(f"{'scale':9} {'size GB':>8} " + " ".join(f"{s:>16}" for s in (*STAGES, "total")))
+    for scale, r in all_results.items():
+        total = sum(r[s][0] for s in STAGES)
+        peak = max(r[s][1] for s in STAGES)
+        cells = " ".join(f"{r[s][0]:7.1f}s {r[s][1]:5.2f}GB" for s in STAGES)
+        print(f"{scale:9} {r['size_gb']:8.2f} {cells} {total:7.1f}s {peak:5.2f}GB")
+    for scale, r in all_results.items():
+        data = sum(r[s][0] for s in ("load", "validate", "indicators"))
+        floor, base, ours = r["floor"], r["baseline"], r["ours_same_indicators"]
+        print(f"\n{scale}: reports {r['reports'][2]} PDFs in {r['reports'][0]:.1f} s")
+        print(f"  floor (DuckDB loading every table)       {floor[0]:7.1f} s {floor[1]:5.2f} GB")
+        print(f"  data stages / floor                      {data / floor[0]:7.2f} x  (target <= 3)")
+        print(f"  pandas baseline (AC01, CO01, OU01)       {base[0]:7.1f} s {base[1]:5.2f} GB")
+        print(f"  mhaudit on the same three indicators     {ours[0]:7.1f} s {ours[1]:5.2f} GB")
+        print(f"  speed-up over pandas                     {base[0] / ours[0]:7.2f} x  (target >= 10)")
+        print(f"  memory saving over pandas                {base[1] / ours[1]:7.2f} x  (target >= 4)")
+    if len(all_results) > 1:
+        print("\nGrowth with the data (relative to the smallest scale)")
+        first = next(iter(all_results.values()))
+        for scale, r in all_results.items():
+            t = sum(r[s][0] for s in STAGES) / sum(first[s][0] for s in STAGES)
+            m = max(r[s][1] for s in STAGES) / max(first[s][1] for s in STAGES)
+            print(f"  {scale:9} data x{r['size_gb'] / first['size_gb']:8.1f}  time x{t:7.1f}  peak memory x{m:6.1f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", default="national", help="comma-separated: sample,region,national")
+    args = parser.parse_args()
+    CACHE.mkdir(parents=True, exist_ok=True)
+    results = {scale: bench(scale) for scale in args.scales.split(",")}
+    report(results)
+    (CACHE / "results.json").write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
