@@ -183,7 +183,7 @@ def publish_tables(spec: RunSpec) -> pd.DataFrame:
     published = disclosure.apply(values, spec.config.disclosure_profile)
     data = spec.staging / "data"
     data.mkdir(parents=True, exist_ok=True)
-    published.to_csv(data / "indicators.csv", index=False, float_format="%.6g")
+    published.to_csv(data / "indicators.csv", index=False, float_format="%.10g")
     published.to_parquet(data / "indicators.parquet", index=False)
     quality = disclosure.control_counts(
         dq[dq["provider"].isin(wanted)].merge(decisions[["provider", "decision", "reason"]], on="provider", how="left"),
@@ -192,7 +192,7 @@ def publish_tables(spec: RunSpec) -> pd.DataFrame:
     )
     quality.insert(0, "year", spec.year)
     quality.insert(2, "measure", "DQ01")
-    quality.to_csv(data / "data_quality.csv", index=False, float_format="%.6g")
+    quality.to_csv(data / "data_quality.csv", index=False, float_format="%.10g")
     return published
 
 

@@ -8,7 +8,8 @@ import subprocess
 import pandas as pd
 import pytest
 
-COUNT_COLUMNS = {"numerator", "denominator", "count", "total"}
+COUNT_COLUMNS = {"numerator", "denominator", "count", "total", "persons", "valid", "not_stated", "not_known", "invalid",
+                 "missing"}
 
 
 def _published_counts(frame: pd.DataFrame) -> pd.Series:

@@ -1,0 +1,6 @@
+"""Synthetic MHSDS-shaped extracts with a planted truth, for demos and tests (synthetic.md)."""
+
+from pipeline.synth.generate import generate
+from pipeline.synth.params import DEFAULT_SEED, DEFAULT_YEARS, SCALES
+
+__all__ = ["generate", "DEFAULT_SEED", "DEFAULT_YEARS", "SCALES"]
