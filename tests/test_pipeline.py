@@ -152,3 +152,42 @@ def test_sensor_adds_and_runs_each_newly_arrived_year(tmp_path):
         result = new_extract_years(context)
     assert [r.partition_key for r in result.run_requests] == ["2024-25"]
     assert result.dynamic_partitions_requests[0].partition_keys == ["2024-25"]
+
+
+def test_ui_partition_materialisation_equals_the_cli_and_verify_detects_changes(generated, tmp_path):
+    ui = tmp_path / "ui"
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(financial_years.name, [YEAR])
+    resource = AuditRun(extracts=str(generated), out=str(ui / "out"), work=str(ui / "work"),
+                        publication_date="2025-07-15")
+    assert dg.materialize(all_assets, resources={"audit_run": resource}, instance=instance, partition_key=YEAR).success
+    cli = tmp_path / "cli"
+    result = subprocess.run(MHAUDIT + ["run", "--extracts", str(generated), "--year", YEAR, "--out", str(cli / "out"),
+                                       "--work", str(cli / "work"), "--publication-date", "2025-07-15"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode in (0, 3), result.stderr[-3000:]
+    a, b = ui / "out" / YEAR, cli / "out" / YEAR
+    files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+    assert all((a / f).read_bytes() == (b / f).read_bytes() for f in files if f.suffix != ".html")
+
+    ok = subprocess.run(MHAUDIT + ["verify", str(b)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0 and "all files match" in ok.stderr
+    with open(b / "data" / "indicators.csv", "a", encoding="utf-8") as fh:
+        fh.write("tampered\n")
+    bad = subprocess.run(MHAUDIT + ["verify", str(b)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 1 and "changed: data/indicators.csv" in bad.stdout
+
+
+def test_cli_config_file_changes_the_thresholds_and_bad_config_exits_2(generated, tmp_path):
+    config = tmp_path / "audit.toml"
+    config.write_text("ethnicity_warn_below = 0.99\nethnicity_withhold_below = 0.95\n")
+    result = subprocess.run(MHAUDIT + ["validate", "--extracts", str(generated), "--config", str(config),
+                                       "--work", str(tmp_path / "w"), "--out", str(tmp_path / "o")],
+                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 3, result.stderr[-3000:]  # every provider is now below 95%
+    assert "withheld" in result.stderr and not (tmp_path / "o" / YEAR).exists()
+    config.write_text("ethnicity_warn_below = 0.99\nwithhold = 1\n")
+    bad = subprocess.run(MHAUDIT + ["run", "--extracts", str(generated), "--config", str(config)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "unknown setting(s) withhold" in bad.stderr

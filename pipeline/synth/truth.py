@@ -1,138 +1,150 @@
-"""The planted truth: the expected value of each indicator in each *recorded* ethnic group.
+"""The planted truth: each indicator's expected value in each *recorded* ethnic group.
 
-A person's recorded category depends only on their true category and their provider's
-recording quality (:func:`recording_matrix`), so the expected count of events recorded in
-group G is the sum over true categories of the expected events times the chance that
-category is recorded in G. Values are those the pipeline estimates; its 95% intervals should
-contain them about 95% of the time.
+The expected events of true category t in a stratum are known from the planted rates; the
+chance they are recorded in category g is the recording model of :mod:`ethnicity` (mixed over
+acute and other people as the events are), so E[count in g] = sum_t E[events_t] x P(g | t).
+Rates use the catchment population of the recorded group (NHS coding convention); counts are
+(very nearly) Poisson around these values.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
-from pipeline import contract
 from pipeline.synth import params as P
+from pipeline.synth.ethnicity import N_TRUE, NOT_VALID, RECORDED_GROUP, recording_matrix
+from pipeline.synth.population import CENSUS, TRUE_CODES, Provider
+from pipeline.synth.services import good_experience, survey_frame
 
-TRUE = list(contract.VALID_ETHNIC_CODES)  # true categories (Gypsy/Roma as C, Arab as S)
-RECORDED = TRUE + ["NOT_KNOWN"]
-GROUP_OF = {c.code: c.group for c in contract.ETHNIC_CATEGORIES} | {"NOT_KNOWN": "NOT_KNOWN"}
-
-
-def recording_matrix(valid_share: np.ndarray, tt: bool = False) -> np.ndarray:
-    """P(recorded code | true code) per provider: shape (providers, 16 true, 17 recorded)."""
-    m = np.zeros((len(valid_share), len(TRUE), len(RECORDED)))
-    for i, c in enumerate(TRUE):
-        row = np.zeros(len(RECORDED))
-        if tt:
-            row[i] = 1.0
-        else:
-            g = GROUP_OF[c]
-            for h in P.GROUPS:
-                if h != g:
-                    row[RECORDED.index(P.ANY_OTHER[h])] += P.MISCLASSIFY_OTHER_GROUP / (len(P.GROUPS) - 1)
-            stay = 1 - P.MISCLASSIFY_OTHER_GROUP
-            b = P.BLACK_TO_OTHER_BLACK if c in ("M", "N") else 0.0
-            row[i] += stay * (1 - b)
-            row[RECORDED.index("P")] += stay * b
-        m[:, i, :] = valid_share[:, None] * row[None, :]
-        m[:, i, -1] = 1 - valid_share
-    return m
+RATE_INDICATORS = ("AC01", "CO01", "CO03", "CO04")
+SHARE_INDICATORS = ("AC02", "OU01", "EX01")
 
 
-def expected_rows(year: str, strata: pd.DataFrame, rates: dict, matrix: np.ndarray, codes, scale: dict) -> list[dict]:
-    """Expected values of AC01, CO01, CO03, CO04 (rates), AC02, OU01 and EX01 (proportions)."""
-    true_code = strata["ons"].map(P.nhs_code).to_numpy()
-    group = strata["ons"].map(P.nhs_group).to_numpy()
-    counts = strata["count"].to_numpy(float)
-    seen = counts * rates["contact"]
-    referrals = seen * (1 + P.NOT_SEEN_SHARE) * (1 + scale["referrals_per_person"])
-    tt_den = counts * rates["talking_therapies"] * P.TT_ENDED_IN_YEAR * P.TT_CASENESS * pd.Series(group).map(P.TT_FINISHED).to_numpy()
-    quantities = {
-        "AC01": (seen, None), "CO01": (counts * rates["detention"], None), "CO03": (counts * rates["cto"], None),
-        "CO04": (counts * rates["restrictive"], None),
-        "AC02": (referrals * pd.Series(group).map(P.JUSTICE_SHARE).to_numpy(), referrals),
-        "OU01": (tt_den * pd.Series(group).map(P.TT_RECOVERY).to_numpy(), tt_den),
-    }
-    provider = strata["provider"].to_numpy()
-    tt_matrix = recording_matrix(np.full(matrix.shape[0], P.TT_VALID_SHARE), tt=True)
-    rows = []
-    # population denominators under the NHS convention, by recorded group and category
-    pop_by = _population(strata)
-    for ind, (num, den) in quantities.items():
-        m = tt_matrix if ind == "OU01" else matrix
-        exp_num = _by_recorded(num, true_code, provider, m)
-        exp_den = _by_recorded(den, true_code, provider, m) if den is not None else None
-        rows += _rows(year, ind, exp_num, exp_den, pop_by, codes)
-    # EX01: respondents sampled from people seen, recorded as they are (5% blank)
-    survey = _survey_expectation(seen, true_code, provider, len(codes))
-    rows += _rows(year, "EX01", survey[0], survey[1], pop_by, codes)
-    return rows
+def _lookup(by_group: dict, group: np.ndarray) -> np.ndarray:
+    return np.array([by_group[g] for g in P.GROUPS])[group]
 
 
-def _by_recorded(values, true_code, provider, matrix) -> np.ndarray:
-    """Expected totals per provider and recorded code: shape (providers, 17)."""
-    per_true = np.zeros((matrix.shape[0], len(TRUE)))
-    np.add.at(per_true, (provider, [TRUE.index(c) for c in true_code]), values)
-    return np.einsum("pt,ptr->pr", per_true, matrix)
+def _recorded(values: np.ndarray, true_idx: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """Expected totals per recorded index (17) of per-stratum values of the given true categories."""
+    per_true = np.bincount(true_idx, weights=values, minlength=N_TRUE)
+    return per_true @ matrix
 
 
-def _population(strata: pd.DataFrame) -> dict:
-    frame = strata.assign(group=strata["ons"].map(P.nhs_group),
-                          code=strata["ons"].map({g.ons_code: g.nhs_code for g in contract.CENSUS_ETHNIC_GROUPS}))
-    return {
-        "group": frame.groupby(["provider", "group"])["count"].sum(),
-        "category": frame.dropna(subset=["code"]).groupby(["provider", "code"])["count"].sum(),
-        "total": frame.groupby("provider")["count"].sum(),
-    }
+def provider_expectations(p: Provider, rates: dict, valid: float, tt_valid: float, spec: P.Scale) -> dict:
+    """Expected numerators (and denominators) per recorded index for one provider-year."""
+    t, g = p.true_idx, p.group
+    normal, acute = recording_matrix(valid, False), recording_matrix(valid, True)
+    a, share = P.ACUTE_SHARE, P.ACUTE_EVENT_SHARE
+    seen = p.count * rates["contact"]
 
+    def coercive(events_normal: np.ndarray, events_acute: np.ndarray) -> np.ndarray:
+        return _recorded(events_normal, t, normal) + _recorded(events_acute, t, acute)
 
-def _rows(year, ind, num, den, pop_by, codes) -> list[dict]:
-    rate = den is None
-    multiplier = 1e5 if rate else 100.0
-    out = []
-    for p_index, provider in [(i, c) for i, c in enumerate(codes)] + [(None, "ALL")]:
-        n_row = num.sum(axis=0) if p_index is None else num[p_index]
-        d_row = None if rate else (den.sum(axis=0) if p_index is None else den[p_index])
-
-        def denominator(kind, key=None):
-            if not rate:
-                return None
-            series = pop_by[kind]
-            if kind == "total":
-                return float(series.sum() if p_index is None else series.loc[p_index])
-            frame = series.groupby(level=1).sum() if p_index is None else series.loc[p_index]
-            return float(frame.get(key, 0.0))
-
-        cells = [("total", "TOTAL", n_row.sum(), d_row.sum() if d_row is not None else denominator("total"))]
-        for g in P.GROUPS:
-            idx = [i for i, c in enumerate(RECORDED) if GROUP_OF[c] == g]
-            cells.append(("ethnic_group", g, n_row[idx].sum(),
-                          d_row[idx].sum() if d_row is not None else denominator("group", g)))
-        for i, c in enumerate(TRUE):
-            cells.append(("ethnic_category", c, n_row[i], d_row[i] if d_row is not None else denominator("category", c)))
-        for breakdown, code, n_exp, d in cells:
-            if not d:
-                continue
-            out.append({"year": year, "provider": provider, "indicator_id": ind, "breakdown": breakdown,
-                        "group_code": code, "value": float(n_exp / d * multiplier),
-                        "expected_numerator": float(n_exp), "denominator": float(d)})
+    out = {"AC01": (coercive(seen * (1 - a), seen * a), None)}
+    for ind, kind in (("CO01", "detention"), ("CO03", "cto")):
+        events = p.count * rates[kind]
+        out[ind] = (coercive(events * (1 - share), events * share), None)
+    per_person = np.divide(rates["restrictive"], rates["contact"], out=np.zeros_like(seen), where=rates["contact"] > 0)
+    p_acute = np.minimum(1.0, per_person * share / a)
+    p_normal = np.minimum(1.0, per_person * (1 - share) / (1 - a))
+    out["CO04"] = (coercive(seen * (1 - a) * p_normal, seen * a * p_acute), None)
+    refs = 1 + spec.extra_referrals
+    ref_den = coercive(seen * (1 - a) * refs + seen * P.NOT_SEEN_SHARE * refs, seen * a * refs)
+    justice = _lookup(P.JUSTICE_SHARE, g)
+    ref_num = coercive((seen * (1 - a) + seen * P.NOT_SEEN_SHARE) * refs * justice, seen * a * refs * justice)
+    out["AC02"] = (ref_num, ref_den)
+    tt_matrix = np.zeros((N_TRUE, N_TRUE + 1))
+    tt_matrix[:, :N_TRUE] = tt_valid * np.eye(N_TRUE)
+    tt_matrix[:, NOT_VALID] = 1 - tt_valid
+    tt_den = p.count * rates["talking_therapies"] * P.TT_ENDED_IN_YEAR * P.TT_CASENESS * _lookup(P.TT_FINISHED, g)
+    out["OU01"] = (_recorded(tt_den * _lookup(P.TT_RECOVERY, g), t, tt_matrix), _recorded(tt_den, t, tt_matrix))
+    survey_matrix = np.zeros_like(tt_matrix)
+    own = 1 - P.SURVEY_BLANK_ETHNICITY - P.SURVEY_NOT_STATED
+    survey_matrix[:, :N_TRUE] = own * np.eye(N_TRUE)
+    survey_matrix[:, NOT_VALID] = 1 - own
+    answering = spec.survey_per_provider * (1 - P.SURVEY_NO_ANSWER) * survey_frame(p, rates)
+    out["EX01"] = (_recorded(answering * good_experience(p), t, survey_matrix), _recorded(answering, t, survey_matrix))
+    out["population"] = _population(p)
+    # people in the patient index recorded 'Other Black' (P), and those of them truly P
+    people_normal, people_acute = seen * (1 - a) + seen * P.NOT_SEEN_SHARE, seen * a
+    pi = TRUE_CODES.index("P")
+    recorded_p = coercive(people_normal, people_acute)[pi]
+    true_p = (np.bincount(t, people_normal, N_TRUE)[pi] * normal[pi, pi]
+              + np.bincount(t, people_acute, N_TRUE)[pi] * acute[pi, pi])
+    out["other_black"] = (np.array([true_p]), np.array([recorded_p]))
     return out
 
 
-def _survey_expectation(seen, true_code, provider, n_providers):
-    """Expected good-experience respondents and respondents per recorded code (blank 5%)."""
-    respondents = np.zeros((n_providers, len(RECORDED)))
-    good = np.zeros_like(respondents)
-    for p in range(n_providers):
-        mask = provider == p
-        share = np.zeros(len(TRUE))
-        np.add.at(share, [TRUE.index(c) for c in true_code[mask]], seen[mask])
-        share = share / share.sum() * 250
-        g = np.array([P.GOOD_EXPERIENCE["A"] if c == "A" else P.GOOD_EXPERIENCE["minority"] for c in TRUE])
-        respondents[p, :-1] = share * 0.95 * 0.97
-        respondents[p, -1] = share.sum() * 0.05 * 0.97
-        good[p, :-1] = share * 0.95 * 0.97 * g
-        good[p, -1] = (share * g).sum() * 0.05 * 0.97
-    return good, respondents
+def _population(p: Provider) -> dict[str, float]:
+    """Catchment population by NHS group and by NHS category (census groups mapped, NHS coding)."""
+    out = {"TOTAL": float(p.count.sum())}
+    for i, g in enumerate(CENSUS):
+        n = float(p.count[p.ons == i].sum())
+        out[g.nhs_group] = out.get(g.nhs_group, 0.0) + n
+        if g.nhs_code:
+            out[g.nhs_code] = out.get(g.nhs_code, 0.0) + n
+    return out
+
+
+def _add(total: dict | None, exp: dict) -> dict:
+    """Sum two providers' expectations (people belong to one provider, so ALL is a plain sum)."""
+    if total is None:
+        return {k: dict(v) if k == "population" else (v[0].copy(), None if v[1] is None else v[1].copy())
+                for k, v in exp.items()}
+    for k, v in exp.items():
+        if k == "population":
+            for c, n in v.items():
+                total[k][c] = total[k].get(c, 0.0) + n
+        else:
+            total[k] = (total[k][0] + v[0], None if v[1] is None else total[k][1] + v[1])
+    return total
+
+
+def rows(year: str, provider: str, exp: dict) -> list[dict]:
+    """truth.json 'expected' rows for one provider (or ALL): total, groups and categories."""
+    out = []
+    cells = [("total", "TOTAL", list(range(N_TRUE + 1)))]
+    cells += [("ethnic_group", g, [i for i, r in enumerate(RECORDED_GROUP) if r == g])
+              for g in list(P.GROUPS) + ["NOT_KNOWN"]]
+    cells += [("ethnic_category", c, [i]) for i, c in enumerate(TRUE_CODES)]
+    for ind in RATE_INDICATORS + SHARE_INDICATORS:
+        num, den = exp[ind]
+        for breakdown, code, idx in cells:
+            n = float(num[idx].sum())
+            d = float(den[idx].sum()) if den is not None else exp["population"].get(code, 0.0)
+            if d <= 0 or (den is None and code == "NOT_KNOWN"):
+                continue
+            out.append({"year": year, "provider": provider, "indicator_id": ind, "breakdown": breakdown,
+                        "group_code": code, "value": n / d * (1e5 if den is None else 100.0),
+                        "expected_numerator": n, "denominator": d})
+    return out
+
+
+def year_truth(year: str, per_provider: dict[str, dict]) -> tuple[list[dict], dict]:
+    """Rows for every provider and ALL, and a few derived national figures for the README."""
+    total = None
+    out = []
+    for code, exp in per_provider.items():
+        out += rows(year, code, exp)
+        total = _add(total, exp)
+    out += rows(year, "ALL", total)
+    pop = total["population"]
+    derived = {
+        "people_in_contact_share": float(total["AC01"][0].sum() / pop["TOTAL"]),
+        "detentions_per_100k": float(total["CO01"][0].sum() / pop["TOTAL"] * 1e5),
+        "recorded_black_to_white_detention_ratio": _ratio(total["CO01"][0], pop, "BLACK", "WHITE"),
+        "recorded_black_to_white_cto_ratio": _ratio(total["CO03"][0], pop, "BLACK", "WHITE"),
+        "recorded_other_black_detentions_per_100k": float(total["CO01"][0][TRUE_CODES.index("P")] / pop["P"] * 1e5),
+        "recorded_black_detentions_per_100k": _rate(total["CO01"][0], pop, "BLACK"),
+        "recorded_white_detentions_per_100k": _rate(total["CO01"][0], pop, "WHITE"),
+        "recorded_other_black_agreement": float(total["other_black"][0][0] / total["other_black"][1][0]),
+    }
+    return out, derived
+
+
+def _rate(num: np.ndarray, pop: dict, group: str) -> float:
+    return float(sum(num[i] for i, r in enumerate(RECORDED_GROUP) if r == group) / pop[group] * 1e5)
+
+
+def _ratio(num: np.ndarray, pop: dict, a: str, b: str) -> float:
+    return _rate(num, pop, a) / _rate(num, pop, b)
