@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 
 from assets.indicators import indicator_values, published_indicators
@@ -13,11 +15,29 @@ from assets.resources import AuditRun
 
 all_assets = [*raw_tables, ethnicity_recording, indicator_values, published_indicators, audit_report_pdfs, publication]
 
-# Parallel steps in the UI never fight over a year's DuckDB file: one writer at a time.
-executor = dg.multiprocess_executor.configured({
-    "max_concurrent": 2,
-    "tag_concurrency_limits": [{"key": "mhaudit/duckdb", "value": "writer", "limit": 1}],
-})
+
+
+
+def executor_from_environment() -> dg.ExecutorDefinition:
+    """The executor chosen by configuration (MHAUDIT_EXECUTOR).
+
+    ``multiprocess`` (default): steps in parallel on this machine, one DuckDB writer at a time.
+    ``celery``: steps on Celery workers through a broker (MHAUDIT_CELERY_BROKER, default a
+    local Redis); years (partitions) are the unit of parallel work, and steps of one year that
+    need the same DuckDB file wait for each other (pipeline.warehouse.connect).
+    """
+    if os.environ.get("MHAUDIT_EXECUTOR", "multiprocess") == "celery":
+        from dagster_celery import celery_executor
+
+        broker = os.environ.get("MHAUDIT_CELERY_BROKER", "redis://127.0.0.1:6379/0")
+        return celery_executor.configured({"broker": broker, "backend": os.environ.get("MHAUDIT_CELERY_BACKEND", broker)})
+    return dg.multiprocess_executor.configured({
+        "max_concurrent": 2,
+        "tag_concurrency_limits": [{"key": "mhaudit/duckdb", "value": "writer", "limit": 1}],
+    })
+
+
+executor = executor_from_environment()
 
 defs = dg.Definitions(
     assets=all_assets,
@@ -27,3 +47,8 @@ defs = dg.Definitions(
     resources={"audit_run": AuditRun()},
     executor=executor,
 )
+
+
+def audit_year() -> dg.JobDefinition:
+    """The audit job, resolved, for launching outside the webserver (e.g. on Celery)."""
+    return defs.resolve_job_def("audit_year")

@@ -103,7 +103,9 @@ def load_table(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> Load
     _check_values(con, table, path, label)
     types = _stage_types(con)
     select = ", ".join(_typed(c, types.get(c.name)) for c in table.columns)
-    con.execute(f"CREATE OR REPLACE TABLE {sql_name(table)} AS SELECT {select} FROM _stage ORDER BY _line")
+    # No ORDER BY: DuckDB keeps the file's order anyway, and sorting 30 million rows costs more
+    # than the load itself.
+    con.execute(f"CREATE OR REPLACE TABLE {sql_name(table)} AS SELECT {select} FROM _stage").fetchall()
     con.execute(f"DROP {'TABLE' if label == 'line' else 'VIEW'} _stage")
     rows = con.execute(f"SELECT count(*) FROM {sql_name(table)}").fetchall()[0][0]
     return LoadedTable(table.name, str(path), rows, sha256(path))
@@ -217,7 +219,8 @@ def _check_values(con: duckdb.DuckDBPyConnection, table: Table, path: Path, labe
             probes.append(f"min(_line) FILTER (WHERE {bad})")
             order.append((col, "type"))
         if not col.nullable:
-            probes.append(f'min(_line) FILTER (WHERE "{col.name}" IS NULL OR {text} = \'\')')
+            blank = f'"{col.name}" IS NULL' + (f" OR {text} = ''" if types[col.name] == "VARCHAR" else "")
+            probes.append(f"min(_line) FILTER (WHERE {blank})")
             order.append((col, "blank"))
     if not probes:
         return

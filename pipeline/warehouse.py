@@ -8,6 +8,7 @@ built from :mod:`pipeline.contract` so the SQL never restates a code list.
 from __future__ import annotations
 
 import re
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -23,10 +24,23 @@ _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
 @contextmanager
-def connect(path: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection to the run's DuckDB file, closed afterwards."""
+def connect(path: Path | str, read_only: bool = False, wait: float = 900) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to the run's DuckDB file, closed afterwards.
+
+    DuckDB allows one writing process per file. When another step (in another process or on
+    another worker of a distributed executor) holds it, wait for it rather than fail.
+    """
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+    con.execute("SET enable_progress_bar = false").fetchall()
     try:
         yield con
     finally:

@@ -36,9 +36,15 @@ def _targets() -> np.ndarray:
 TARGETS = _targets()
 
 
+def misclassify_rate(acute: bool) -> np.ndarray:
+    """P(an 'Any other ...' code instead of the true one), per true category."""
+    by_group = P.MISCLASSIFY["acute" if acute else "normal"]
+    return np.array([by_group[GROUP_OF_CODE[c]] for c in TRUE_CODES])
+
+
 def recording_matrix(valid_share: float, acute: bool) -> np.ndarray:
     """P(recorded index | true index), shape (16 true, 17 recorded), last column not valid."""
-    m = P.MISCLASSIFY["acute" if acute else "normal"]
+    m = misclassify_rate(acute)[:, None]
     out = np.zeros((N_TRUE, N_TRUE + 1))
     out[:, :N_TRUE] = valid_share * ((1 - m) * np.eye(N_TRUE) + m * TARGETS)
     out[:, NOT_VALID] = 1 - valid_share
@@ -50,7 +56,7 @@ def draw_mpi(rng: np.random.Generator, true_idx: np.ndarray, acute: np.ndarray,
     """Recorded MHS001MPI EthnicCategory values and how many of each status were written."""
     n = len(true_idx)
     recorded = true_idx.copy()
-    mis = rng.random(n) < np.where(acute, P.MISCLASSIFY["acute"], P.MISCLASSIFY["normal"])
+    mis = rng.random(n) < np.where(acute, misclassify_rate(True)[true_idx], misclassify_rate(False)[true_idx])
     cum = TARGETS.cumsum(axis=1)[true_idx[mis]]
     recorded[mis] = np.minimum((rng.random(mis.sum())[:, None] > cum).sum(axis=1), N_TRUE - 1)
     valid = rng.random(n) < valid_share

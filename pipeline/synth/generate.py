@@ -30,14 +30,23 @@ def _days(iso: str) -> int:
     return int((np.datetime64(iso, "D") - EPOCH).astype(np.int64))
 
 
-def _id_space(providers, n_years: int) -> IdSpace:
+def _id_space(providers, spec: P.Scale, n_years: int) -> IdSpace:
     """Widths big enough for every person and event number of the run (so ids stay unique)."""
     biggest = max(int(p.count.sum()) for p in providers)
     person = max(5, math.ceil(math.log10(biggest * 0.2 * n_years + 1)))
-    events = max(5, math.ceil(math.log10(biggest * 0.6 * n_years + 1)))
+    per_person = (1 + spec.extra_referrals) * spec.contacts_per_referral  # contacts: the most numerous events
+    events = max(5, math.ceil(math.log10(biggest * 0.1 * 1.2 * per_person * n_years + 1)))
     if person + 2 > 10:
         raise ValueError("too many years for the Person_ID scramble (at most 10 digits)")
     return IdSpace(person, events)
+
+
+def _check_room(ids: IdSpace, state: dict, counters: dict) -> None:
+    """Serial numbers must stay inside their part of the block, or ids would collide."""
+    tenth = 10 ** (ids.person_digits - 1)
+    assert state["counter"] < 5 * tenth and counters.get("tt_person", 0) < 4 * tenth
+    assert counters.get("unknown_person", 0) < tenth
+    assert all(v < 10 ** ids.event_digits for k, v in counters.items() if len(k) == 1)
 
 
 def _valid_shares(rng: np.random.Generator, scale: str, n: int, last: bool) -> np.ndarray:
@@ -61,8 +70,7 @@ def generate(out: Path, scale: str = "sample", years: list[str] | None = None, s
     out, spec = Path(out), P.SCALES[scale]
     rng = np.random.Generator(np.random.PCG64(seed))
     providers = make_providers(rng, scale)
-    ids = _id_space(providers, len(years))
-    rates = [stratum_rates(p) for p in providers]
+    ids = _id_space(providers, spec, len(years))
     reference = out / "reference"
     io.write_table(reference, "Population", spec.fmt, population_table(providers))
     io.write_table(reference, "Providers", spec.fmt, {
@@ -79,6 +87,7 @@ def generate(out: Path, scale: str = "sample", years: list[str] | None = None, s
         bounds = (_days(first), _days(last))
         valid = _valid_shares(rng, scale, len(providers), yi == len(years) - 1)
         tt_valid = rng.uniform(*P.TT_VALID_SHARE_RANGE, len(providers))
+        rates = [stratum_rates(p, int(year[:4])) for p in providers]
         sinks = {t.name: io.Sink(out / year, t.name, spec.fmt) for t in contract.TABLES}
         year_faults, expectations = {}, {}
         for p, r in zip(providers, rates):
@@ -94,6 +103,7 @@ def generate(out: Path, scale: str = "sample", years: list[str] | None = None, s
             tables["TalkingTherapiesReferral"] = talking_therapies(prng, p, r, float(tt_valid[p.index]), bounds, ids,
                                                                    counters[p.index])
             tables["ExperienceSurvey"] = survey(prng, p, r, year, spec, ids, counters[p.index])
+            _check_room(ids, states[p.index], counters[p.index])
             for name, columns in tables.items():
                 sinks[name].add(columns)
             expectations[p.code] = truth.provider_expectations(p, r, float(valid[p.index]), float(tt_valid[p.index]),

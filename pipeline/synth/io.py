@@ -75,7 +75,9 @@ class Sink:
         data = pa.concat_tables(self.buffer) if self.buffer else self.schema.empty_table()
         if self.writer is None:
             self.writer = self._open()
-        if data.num_rows or self.fmt == "parquet":
+        if self.fmt == "parquet":
+            self.writer.write_table(data, row_group_size=FLUSH_ROWS)
+        elif data.num_rows:
             self.writer.write_table(data)
         self.rows += data.num_rows
         self.buffer, self.buffered = [], 0
@@ -85,7 +87,7 @@ class Sink:
             # fixed writer options so the same data always gives the same bytes
             return pq.ParquetWriter(self.path, self.schema, compression="zstd", compression_level=3,
                                     use_dictionary=True, write_statistics=True, version="2.6",
-                                    data_page_version="1.0", row_group_size=FLUSH_ROWS)
+                                    data_page_version="1.0")
         with open(self.path, "w", encoding="utf-8", newline="") as fh:
             fh.write(",".join(self.table.column_names) + "\n")  # plain header, as NHS extracts have
         handle = open(self.path, "ab")

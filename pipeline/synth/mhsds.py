@@ -71,7 +71,7 @@ class Events:
             "UniqServReqID": self.ref_ids, "Person_ID": self.pid.take(owner), "OrgIDProv": self._org(m),
             "ReferralRequestReceivedDate": io.dates(day), "SourceOfReferralMH": io.codes(vocab, source),
             "ServTeamTypeRefToMH": io.codes(["A05", "C02", "A02", "A08", "C10"], rng.integers(0, 5, m)),
-            "ClinRespPriorityType": io.codes(list(contract.CLINICAL_PRIORITY), _pick(rng, {0: .05, 1: .25, 2: .65, 3: .05}, m)),
+            "ClinRespPriorityType": io.codes(list(contract.CLINICAL_PRIORITY), _pick(rng, P.PRIORITY, m)),
             "ServDischDate": io.dates(discharge, (discharge > self.end) | (rng.random(m) < 0.3)),
         }
         # contacts: a seen person's referral starts with an attended contact within 45 days

@@ -32,11 +32,11 @@ SCALES: dict[str, Scale] = {
     # The sample keeps one referral and about one contact per person so data/sample stays ~5 MB;
     # indicators are per person or per referral, so their truth is unaffected.
     "sample": Scale(3, 75_000, "csv", 0.0, 1.0, 0.05, 250, 2.0, False, 0.0),
-    "region": Scale(10, 450_000, "parquet", 0.46, 5.0, 0.3, 250, 5.5, True, 0.3),
-    "national": Scale(60, 945_000, "parquet", 0.46, 5.0, 0.3, 250, 5.5, True, 0.35),
+    "region": Scale(10, 450_000, "parquet", 0.46, 5.4, 0.3, 250, 5.5, True, 0.3),
+    "national": Scale(60, 945_000, "parquet", 0.46, 5.4, 0.3, 250, 5.5, True, 0.35),
 }
 SAMPLE_WHITE_BRITISH = (0.42, 0.78, 0.93)  # inner city, mixed, rural
-SAMPLE_VALID_SHARE = (0.93, 0.87, 0.91)  # the second provider gets the report's warning
+SAMPLE_VALID_SHARE = (0.93, 0.87, 0.92)  # the second provider gets the report's warning
 
 # Census 2021, England, approximate shares by ONS code (synthetic.md).
 CENSUS_SHARES = {
@@ -56,15 +56,17 @@ OLDER_GROUPS = (13, 14, 17)
 FEMALE_SHARE = {"0-15": 0.49, "16-17": 0.49, "18-34": 0.50, "35-49": 0.50, "50-64": 0.51, "65+": 0.55}
 
 GROUPS = ("WHITE", "MIXED", "ASIAN", "BLACK", "OTHER")
-# Per resident per year by true NHS group, before age, sex and provider factors.
+# Per resident per year by true NHS group, before age, sex and provider factors; solved so the
+# *recorded* national crude rates hit synthetic.md (detentions White 65.8, Black 245 per 100,000;
+# CTOs Black:White ~7.7; restrained people White 21, Black 106, Mixed 67, Asian 25; contact 6.7%).
 RATES = {
-    "contact": {"WHITE": 0.066, "MIXED": 0.080, "ASIAN": 0.048, "BLACK": 0.075, "OTHER": 0.058},
-    "detention": {"WHITE": 62e-5, "MIXED": 150e-5, "ASIAN": 72e-5, "BLACK": 195e-5, "OTHER": 100e-5},
+    "contact": {"WHITE": 0.0691, "MIXED": 0.0838, "ASIAN": 0.0503, "BLACK": 0.0786, "OTHER": 0.0608},
+    "detention": {"WHITE": 92.2e-5, "MIXED": 173e-5, "ASIAN": 103e-5, "BLACK": 239e-5, "OTHER": 144e-5},
     "section136": {"WHITE": 45e-5, "MIXED": 90e-5, "ASIAN": 40e-5, "BLACK": 130e-5, "OTHER": 60e-5},
-    "cto": {"WHITE": 7.5e-5, "MIXED": 25e-5, "ASIAN": 9e-5, "BLACK": 52e-5, "OTHER": 15e-5},
-    "restrictive": {"WHITE": 19e-5, "MIXED": 62e-5, "ASIAN": 22e-5, "BLACK": 85e-5, "OTHER": 35e-5},
+    "cto": {"WHITE": 8.49e-5, "MIXED": 24.3e-5, "ASIAN": 10.4e-5, "BLACK": 51.1e-5, "OTHER": 11.3e-5},
+    "restrictive": {"WHITE": 29e-5, "MIXED": 78.3e-5, "ASIAN": 31.5e-5, "BLACK": 107e-5, "OTHER": 27.1e-5},
     "informal_admission": {"WHITE": 170e-5, "MIXED": 170e-5, "ASIAN": 130e-5, "BLACK": 170e-5, "OTHER": 150e-5},
-    "talking_therapies": {"WHITE": 0.036, "MIXED": 0.036, "ASIAN": 0.026, "BLACK": 0.027, "OTHER": 0.027},
+    "talking_therapies": {"WHITE": 0.042, "MIXED": 0.042, "ASIAN": 0.030, "BLACK": 0.032, "OTHER": 0.032},
 }
 RATE_AXIS = {"contact": "contact", "detention": "coercion", "section136": "coercion", "cto": "coercion",
              "restrictive": "coercion", "informal_admission": "coercion", "talking_therapies": "talking_therapies"}
@@ -75,6 +77,8 @@ AGE_FACTORS = {
 }
 SEX_FACTORS = {"contact": {"1": 0.95, "2": 1.05}, "coercion": {"1": 1.25, "2": 0.75},
                "talking_therapies": {"1": 0.75, "2": 1.25}}
+# The Black detention rate grows 7% a year from 2023-24 (ratio ~3.5 in 2022-23, ~4.0 in 2024-25).
+BLACK_DETENTION_TREND = {"per_year": 0.07, "base_year": 2023}
 PROVIDER_VARIATION = 0.15  # each provider's rates are the defaults x U(0.85, 1.15), per kind
 
 # A few people in contact are 'acute': they carry most coercive events and are the ones most
@@ -94,6 +98,7 @@ DETENTION_SECTIONS = {"02": 0.50, "03": 0.40, "04": 0.01, "07": 0.01, "10": 0.03
 JUSTICE_SHARE = {"WHITE": 0.040, "MIXED": 0.050, "ASIAN": 0.045, "BLACK": 0.056, "OTHER": 0.048}
 ED_SHARE = 0.08
 OTHER_SOURCES = {"A1": 0.5, "B1": 0.15, "C1": 0.1, "A3": 0.1, "P1": 0.1, "M7": 0.05}
+PRIORITY = {"1": 0.05, "2": 0.25, "3": 0.65, "4": 0.05}  # ClinRespPriorityType
 NOT_SEEN_SHARE = 0.08  # people referred but never seen: in MHS001MPI, not in AC01
 ATTEND_LATER = {"5": 0.78, "6": 0.05, "3": 0.09, "2": 0.04, "4": 0.03, "7": 0.01}
 RESTRICTIVE_TYPES = {"01": 0.12, "04": 0.03, "05": 0.12, "06": 0.03, "07": 0.08, "09": 0.1, "10": 0.05,
@@ -115,21 +120,22 @@ SURVEY_NOT_STATED = 0.01
 SURVEY_NO_ANSWER = 0.03
 
 # Recorded ethnicity in MHS001MPI: per provider-year a planted valid share; the rest split below.
-VALID_SHARE_RANGE = (0.85, 0.95)
+VALID_SHARE_RANGE = (0.85, 0.93)  # so that Z and 99 together are 5-15%
 LOW_QUALITY_SHARE = 0.42  # one provider in the last year, region and national: report withheld
-NOT_VALID_SPLIT = {"Z": 0.55, "99": 0.30, "invalid": 0.08, "missing": 0.07}
+NOT_VALID_SPLIT = {"Z": 0.60, "99": 0.30, "invalid": 0.05, "missing": 0.05}
 INVALID_CODES = ("X", "0", "I", "a", "c", "9")
 PADDED_SHARE = 0.01  # ' A ' (valid: spaces ignored)
 SUBCODE_SHARE = 0.01  # 'CA' style local sub-codes (valid for their first letter)
 # Misclassification: with this probability a valid record is an 'Any other ...' code drawn
 # from the true group's targets (ONS: recorded 'Other Black' agrees with the census < 20%).
-MISCLASSIFY = {"normal": 0.04, "acute": 0.30}
+MISCLASSIFY = {"normal": {"WHITE": 0.045, "MIXED": 0.10, "ASIAN": 0.05, "BLACK": 0.22, "OTHER": 0.10},
+               "acute": {"WHITE": 0.12, "MIXED": 0.12, "ASIAN": 0.12, "BLACK": 0.12, "OTHER": 0.12}}
 MISCLASSIFY_TARGETS = {
-    "WHITE": {"C": 0.45, "S": 0.25, "G": 0.1, "P": 0.2},
-    "MIXED": {"G": 0.3, "P": 0.35, "S": 0.25, "C": 0.1},
-    "ASIAN": {"L": 0.45, "S": 0.35, "P": 0.2},
-    "BLACK": {"P": 0.8, "S": 0.2},
-    "OTHER": {"S": 0.5, "L": 0.2, "P": 0.3},
+    "WHITE": {"C": 0.35, "S": 0.25, "G": 0.1, "P": 0.3},
+    "MIXED": {"G": 0.3, "P": 0.4, "S": 0.2, "C": 0.1},
+    "ASIAN": {"L": 0.45, "S": 0.3, "P": 0.25},
+    "BLACK": {"P": 0.85, "S": 0.15},
+    "OTHER": {"S": 0.45, "L": 0.2, "P": 0.35},
 }
 RECUR_SHARE = 0.4  # share of a year's people who were in the same provider's index last year
 ODD_GENDER = 0.005  # Gender '9' or 'X'

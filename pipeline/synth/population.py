@@ -71,8 +71,8 @@ def make_providers(rng: np.random.Generator, scale: str) -> list[Provider]:
         white = np.array(P.SAMPLE_WHITE_BRITISH)
         n_las = np.array([2, 1, 3])
     else:
-        # skewed towards mostly White British catchments, a few inner-city ones (mean ~0.74)
-        white = 0.95 - 0.6 * rng.beta(1.2, 2.6, n)
+        # skewed towards mostly White British catchments, a few inner-city ones (mean ~0.73)
+        white = 0.94 - 0.6 * rng.beta(1.3, 2.4, n)
         n_las = rng.integers(1, 5, n)
     sizes = spec.population_per_provider * rng.lognormal(0, spec.size_spread, n) if spec.size_spread else \
         np.full(n, float(spec.population_per_provider))
@@ -123,7 +123,7 @@ def _build_population(rng: np.random.Generator, p: Provider, size: float) -> Non
     p.count = rng.poisson(np.concatenate(expected)).astype(np.int64)
 
 
-def stratum_rates(p: Provider) -> dict[str, np.ndarray]:
+def stratum_rates(p: Provider, start_year: int) -> dict[str, np.ndarray]:
     """Per resident per year, per stratum and kind: group rate x age x sex x provider factor."""
     out = {}
     for kind, by_group in P.RATES.items():
@@ -132,6 +132,9 @@ def stratum_rates(p: Provider) -> dict[str, np.ndarray]:
         rate = rate * np.array([P.AGE_FACTORS[axis][b] for b in contract.AGE_BANDS])[p.band]
         rate = rate * np.array([P.SEX_FACTORS[axis][s] for s in SEXES])[p.sex]
         out[kind] = rate * p.factors[kind]
+    trend = P.BLACK_DETENTION_TREND
+    black = p.group == P.GROUPS.index("BLACK")
+    out["detention"][black] *= (1 + trend["per_year"]) ** (start_year - trend["base_year"])
     return out
 
 
