@@ -5,6 +5,8 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 export GX_ANALYTICS_ENABLED := false
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+# The tests start a Redis broker for the Celery executor test: install it with the rest.
+export MHAUDIT_WITH_REDIS ?= 1
 
 .PHONY: setup run test bench dev clean
 
