@@ -26,6 +26,8 @@ def publication(context: AssetExecutionContext, audit_run: AuditRun) -> dg.Mater
     manifest = json.loads((folder / "manifest.json").read_text())
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(folder)),
+        "validation_docs": dg.MetadataValue.path(str(folder / "validation" / "index.html")),
         "outputs": len(manifest["outputs"]),
         "mhaudit_version": manifest["mhaudit_version"],
+        "manifest": dg.MetadataValue.json(manifest),
     })
