@@ -6,6 +6,7 @@ generator and the truth need per stratum is a numpy array over the provider's st
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -138,13 +139,19 @@ def stratum_rates(p: Provider, start_year: int) -> dict[str, np.ndarray]:
     return out
 
 
+def fsum(values: np.ndarray) -> float:
+    """A correctly rounded sum. numpy's pairwise sums and matrix products round differently with
+    the CPU's SIMD and BLAS kernels; truth.json must be the same bytes on every machine."""
+    return math.fsum(np.ravel(values).tolist())
+
+
 def imd_mix(p: Provider) -> tuple[np.ndarray, np.ndarray]:
     """The provider's IMD decile probabilities and detention factors (mean 1 over that mix)."""
     d = np.arange(1, 11)
     weights = np.clip(1 + P.IMD_DEPRIVATION_TILT * (5.5 - d) * p.deprivation, 0.05, None)
-    probs = weights / weights.sum()
+    probs = weights / fsum(weights)
     factor = P.IMD_RATIO ** ((10 - d) / 9)
-    return probs, factor / (probs * factor).sum()
+    return probs, factor / fsum(probs * factor)
 
 
 def population_table(providers: list[Provider]) -> dict[str, np.ndarray]:

@@ -13,7 +13,7 @@ from pipeline.synth import io
 from pipeline.synth import params as P
 from pipeline.synth.ethnicity import draw_plain
 from pipeline.synth.persons import IdSpace
-from pipeline.synth.population import SEXES, TRUE_CODES, Provider
+from pipeline.synth.population import SEXES, TRUE_CODES, Provider, fsum
 
 
 def _lookup(by_group: dict, group: np.ndarray) -> np.ndarray:
@@ -68,7 +68,7 @@ def talking_therapies(rng: np.random.Generator, p: Provider, rates: dict, valid_
 def survey_frame(p: Provider, rates: dict) -> np.ndarray:
     """Sampling weights of respondents over strata: seen people aged 16+."""
     w = p.count * rates["contact"] * (p.band >= 1)
-    return w / w.sum()
+    return w / fsum(w)
 
 
 def good_experience(p: Provider) -> np.ndarray:

@@ -9,11 +9,13 @@ Rates use the catchment population of the recorded group (NHS coding convention)
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from pipeline.synth import params as P
 from pipeline.synth.ethnicity import N_TRUE, NOT_VALID, RECORDED_GROUP, recording_matrix
-from pipeline.synth.population import CENSUS, TRUE_CODES, Provider
+from pipeline.synth.population import CENSUS, TRUE_CODES, Provider, fsum
 from pipeline.synth.services import good_experience, survey_frame
 
 RATE_INDICATORS = ("AC01", "CO01", "CO03", "CO04")
@@ -27,7 +29,7 @@ def _lookup(by_group: dict, group: np.ndarray) -> np.ndarray:
 def _recorded(values: np.ndarray, true_idx: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     """Expected totals per recorded index (17) of per-stratum values of the given true categories."""
     per_true = np.bincount(true_idx, weights=values, minlength=N_TRUE)
-    return per_true @ matrix
+    return np.array([fsum(per_true * matrix[:, j]) for j in range(matrix.shape[1])])
 
 
 def provider_expectations(p: Provider, rates: dict, valid: float, tt_valid: float, spec: P.Scale) -> dict:
@@ -77,9 +79,9 @@ def provider_expectations(p: Provider, rates: dict, valid: float, tt_valid: floa
 
 def _population(p: Provider) -> dict[str, float]:
     """Catchment population by NHS group and by NHS category (census groups mapped, NHS coding)."""
-    out = {"TOTAL": float(p.count.sum())}
+    out = {"TOTAL": fsum(p.count)}
     for i, g in enumerate(CENSUS):
-        n = float(p.count[p.ons == i].sum())
+        n = fsum(p.count[p.ons == i])
         out[g.nhs_group] = out.get(g.nhs_group, 0.0) + n
         if g.nhs_code:
             out[g.nhs_code] = out.get(g.nhs_code, 0.0) + n
@@ -110,8 +112,8 @@ def rows(year: str, provider: str, exp: dict) -> list[dict]:
     for ind in RATE_INDICATORS + SHARE_INDICATORS:
         num, den = exp[ind]
         for breakdown, code, idx in cells:
-            n = float(num[idx].sum())
-            d = float(den[idx].sum()) if den is not None else exp["population"].get(code, 0.0)
+            n = fsum(num[idx])
+            d = fsum(den[idx]) if den is not None else exp["population"].get(code, 0.0)
             if d <= 0 or (den is None and code == "NOT_KNOWN"):
                 continue
             out.append({"year": year, "provider": provider, "indicator_id": ind, "breakdown": breakdown,
@@ -130,8 +132,8 @@ def year_truth(year: str, per_provider: dict[str, dict]) -> tuple[list[dict], di
     out += rows(year, "ALL", total)
     pop = total["population"]
     derived = {
-        "people_in_contact_share": float(total["AC01"][0].sum() / pop["TOTAL"]),
-        "detentions_per_100k": float(total["CO01"][0].sum() / pop["TOTAL"] * 1e5),
+        "people_in_contact_share": float(fsum(total["AC01"][0]) / pop["TOTAL"]),
+        "detentions_per_100k": float(fsum(total["CO01"][0]) / pop["TOTAL"] * 1e5),
         "recorded_black_to_white_detention_ratio": _ratio(total["CO01"][0], pop, "BLACK", "WHITE"),
         "recorded_black_to_white_cto_ratio": _ratio(total["CO03"][0], pop, "BLACK", "WHITE"),
         "recorded_other_black_detentions_per_100k": float(total["CO01"][0][TRUE_CODES.index("P")] / pop["P"] * 1e5),
@@ -143,7 +145,7 @@ def year_truth(year: str, per_provider: dict[str, dict]) -> tuple[list[dict], di
 
 
 def _rate(num: np.ndarray, pop: dict, group: str) -> float:
-    return float(sum(num[i] for i, r in enumerate(RECORDED_GROUP) if r == group) / pop[group] * 1e5)
+    return float(math.fsum(num[i] for i, r in enumerate(RECORDED_GROUP) if r == group) / pop[group] * 1e5)
 
 
 def _ratio(num: np.ndarray, pop: dict, a: str, b: str) -> float:
