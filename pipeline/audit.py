@@ -6,10 +6,9 @@ year's staging folder (publishable files only); nothing patient-level passes bet
 
 from __future__ import annotations
 
-import json
 import logging
-from dataclasses import asdict, dataclass, field, replace
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pandas as pd
@@ -20,9 +19,9 @@ from pipeline.contract import ALL_TABLES, Table, financial_year
 from pipeline.errors import ConfigError
 from pipeline.indicators import compute_indicators, load_catalogue, with_change
 from pipeline.load import LoadedTable, available_years, input_files, load_table, sha256
-from pipeline.quality import Decision, decide, decision_for, level_for_share, validate_ethnicity
-from pipeline.report.render import render_pdf
-from pipeline.report.viewmodel import provider_context
+from pipeline.quality import Decision, QualityRun, decision_for, level_for_share, published_quality, validate_quality
+from pipeline.quality import report_quality, save as save_quality
+from pipeline.report.render import ReportJob, render_all
 from pipeline.warehouse import connect, query, stage
 
 log = logging.getLogger("mhaudit")
@@ -99,22 +98,18 @@ def providers(spec: RunSpec) -> dict[str, str]:
     return found
 
 
-def validate(spec: RunSpec) -> list[Decision]:
-    """Stage the warehouse, run the quality suites and decide, per provider, publish, warn or withhold."""
+def validate(spec: RunSpec) -> QualityRun:
+    """Stage the warehouse, run the quality suites (their data docs go to staging/validation) and
+    decide, per provider, publish, warn or withhold."""
     publish.fresh_staging(spec.out, spec.year)
     codes = list(providers(spec))
+    # The publication date, not the clock, names the data docs' run so reruns give the same files.
+    run_time = datetime.fromisoformat(spec.publication_date).replace(tzinfo=timezone.utc)
     with connect(spec.warehouse) as con:
         stage(con, spec.year, spec.config)
-        results = validate_ethnicity(con, codes, spec.config)
-        decisions = decide(codes, results, spec.config)
-        frame = pd.DataFrame([asdict(d) for d in decisions])
-        con.register("_decisions", frame)
-        con.execute("CREATE OR REPLACE TABLE quality_decisions AS SELECT * FROM _decisions").fetchall()
-        con.unregister("_decisions")
-        con.execute("CREATE OR REPLACE TABLE quality_results (provider VARCHAR, result JSON)").fetchall()
-        for provider, result in results.items():
-            con.execute("INSERT INTO quality_results VALUES ($p, $r)", {"p": provider, "r": json.dumps(result)}).fetchall()
-    return decisions
+        run = validate_quality(con, spec.year, codes, spec.config, spec.staging / "validation", run_time)
+        save_quality(con, run)
+    return run
 
 
 def all_providers_share(spec: RunSpec) -> float:
@@ -176,8 +171,7 @@ def publish_tables(spec: RunSpec) -> pd.DataFrame:
     """The disclosure-controlled indicator and data-quality tables, written to staging."""
     with connect(spec.warehouse, read_only=True) as con:
         values = query(con, "SELECT * FROM indicator_values")
-        dq = query(con, "SELECT * FROM dq01_ethnicity_recording")
-        decisions = query(con, "SELECT * FROM quality_decisions")
+        quality = published_quality(con, spec.year, spec.config)
     wanted = list(providers(spec)) + ["ALL"]
     values = values[values["provider"].isin(wanted)]
     published = disclosure.apply(values, spec.config.disclosure_profile)
@@ -185,14 +179,7 @@ def publish_tables(spec: RunSpec) -> pd.DataFrame:
     data.mkdir(parents=True, exist_ok=True)
     published.to_csv(data / "indicators.csv", index=False, float_format="%.10g")
     published.to_parquet(data / "indicators.parquet", index=False)
-    quality = disclosure.control_counts(
-        dq[dq["provider"].isin(wanted)].merge(decisions[["provider", "decision", "reason"]], on="provider", how="left"),
-        ["persons", "valid", "not_stated", "not_known", "invalid", "missing"],
-        spec.config.disclosure_profile,
-    )
-    quality.insert(0, "year", spec.year)
-    quality.insert(2, "measure", "DQ01")
-    quality.to_csv(data / "data_quality.csv", index=False, float_format="%.10g")
+    quality[quality["provider"].isin(wanted)].to_csv(data / "data_quality.csv", index=False, float_format="%.10g")
     return published
 
 
@@ -203,24 +190,23 @@ def render_reports(spec: RunSpec) -> dict[str, str]:
     with connect(spec.warehouse, read_only=True) as con:
         decisions = {r["provider"]: Decision(**r) for r in query(con, "SELECT * FROM quality_decisions").to_dict("records")}
     names = providers(spec)
-    share = float(quality.loc[quality["provider"] == "ALL", "valid_share"].iloc[0])
+    share = float(report_quality(quality, "ALL")["valid_share"])
     decisions["ALL"] = decision_for("ALL", share, level_for_share(share, spec.config), spec.config)
     names["ALL"] = "All providers"
     params = {**spec.parameters(), "code_version": publish.code_version()}
     inputs = [{"name": str(p.relative_to(spec.extracts)), "sha256": sha256(p)} for p in input_files_for(spec).values()]
     catalogue = load_catalogue()
+    jobs = [ReportJob(
+        context=dict(provider=code, provider_name=name, year=spec.year, rows=published[published["provider"] == code],
+                     decision=decisions[code], quality=quality, catalogue=catalogue, params=params, inputs=inputs,
+                     all_rows=published),
+        target=spec.staging / "reports" / f"{code}.pdf", publication_date=spec.publication_date,
+    ) for code, name in names.items()]
     outcome = {}
-    for code, name in names.items():
-        rows = published[published["provider"] == code]
-        qrow = quality[quality["provider"] == code]
-        context = provider_context(
-            provider=code, provider_name=name, year=spec.year, rows=rows, decision=decisions[code],
-            quality_row=qrow.iloc[0].to_dict() if len(qrow) else None, catalogue=catalogue,
-            params=params, inputs=inputs,
-        )
-        render_pdf(context, spec.staging / "reports" / f"{code}.pdf", spec.publication_date)
+    # Reports are independent: render them on both cores (each worker sets SOURCE_DATE_EPOCH itself).
+    for code, seconds, pages in render_all(jobs, workers=2):
         outcome[code] = decisions[code].decision
-        log.info("rendered %s report (%s)", code, decisions[code].decision)
+        log.info("rendered %s report (%s): %s pages in %.1f s", code, decisions[code].decision, pages, seconds)
     return outcome
 
 

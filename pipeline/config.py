@@ -23,6 +23,9 @@ class AuditConfig:
 
     ethnicity_warn_below: float = 0.90
     ethnicity_withhold_below: float = 0.50
+    # DQ03 (advisory): a field check warns when more than this share of a provider's records fail
+    # it (invalid code, end before start, date outside the year, person not in the patient index).
+    field_failing_warn_above: float = 0.01
     disclosure_profile: str = "nhs"
     comparator: str = "A"
     coding_convention: str = "nhs"
@@ -35,6 +38,8 @@ class AuditConfig:
                 f"ethnicity_warn_below <= 1 (got {self.ethnicity_withhold_below} and "
                 f"{self.ethnicity_warn_below})"
             )
+        if not 0 <= self.field_failing_warn_above <= 1:
+            raise ConfigError(f"field_failing_warn_above must lie between 0 and 1 (got {self.field_failing_warn_above})")
         if self.disclosure_profile not in DISCLOSURE_PROFILES:
             raise ConfigError(f"disclosure_profile must be one of {DISCLOSURE_PROFILES}, not '{self.disclosure_profile}'")
         if self.comparator not in VALID_ETHNIC_CODES:

@@ -73,15 +73,25 @@ def test_synthetic_banner_on_every_page(published):
 
 def test_pdf_shows_the_same_numbers_as_the_csv(published):
     csv = pd.read_parquet(published / "data" / "indicators.parquet")
-    rows = csv[(csv.breakdown == "ethnic_group") & csv.value.notna() & (csv.statistic == "crude rate")]
+    rows = csv[(csv.breakdown == "ethnic_group") & csv.value.notna() & csv.statistic.isin(["crude rate", "proportion"])]
     checked = 0
     for provider, group in rows.groupby("provider"):
-        text = _text(published / "reports" / f"{provider}.pdf")
+        text = _text(published / "reports" / f"{provider}.pdf").replace("\u00a0", " ")
         for _, r in group.iterrows():
             assert fmt_number(r.value) in text, (provider, r.indicator_id, r.group_code, r.value)
             assert f"{int(r.numerator):,}" in text
+            assert f"{r.lower_95:,.1f} to {r.upper_95:,.1f}" in text, (provider, r.indicator_id, r.group_code)
             checked += 1
-    assert checked >= 10
+    assert checked >= 40
+
+
+def test_pdf_text_is_never_below_10pt(published):
+    """Every glyph, including chart text inside the SVGs, prints at 10 pt or more."""
+    sizes = subprocess.run(["pdftotext", "-bbox", str(published / "reports" / "ALL.pdf"), "-"],
+                           capture_output=True, text=True, check=True).stdout
+    heights = [float(a) - float(b) for b, a in re.findall(r'yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)"', sizes)]
+    # pdftotext's box is the font's ascent+descent, about 1.36 em for Noto Sans: 10 pt text is ~13.6 pt tall.
+    assert heights and min(heights) >= 10 * 1.3, min(heights)
 
 
 def test_reports_are_byte_identical_across_runs(published, tmp_path, year):
@@ -97,7 +107,7 @@ def test_withheld_provider_gets_a_short_pdf_saying_why(tmp_path):
         provider="RXX", provider_name="Example Trust", year="2024-25", rows=pd.DataFrame(columns=[
             "indicator_id", "statistic", "breakdown", "group_code", "significance", "comparator_ratio"]),
         decision=Decision("RXX", "withhold", 0.31, "ethnicity is validly recorded for 31.0% of persons"),
-        quality_row=None, catalogue=[],
+        quality=None, catalogue=[],
         params={"publication_date": "2025-07-15", "code_version": "test", "synthetic": False,
                 "config": config.as_dict()},
         inputs=[],

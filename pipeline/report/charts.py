@@ -1,18 +1,29 @@
-"""Vector SVG charts for the report: each group's value with its 95% interval, comparator marked.
+"""Vector SVG charts for the report: each group's value with its 95% interval, comparator marked,
+and small multiples for the intersectional view.
 
 Colour is never the only cue: the marker's shape says whether a group is higher than, lower
-than or similar to White British, and the table beside each chart carries every number.
-Palette: Okabe-Ito (safe for the common colour-vision deficiencies).
+than or similar to White British, every value is written beside its row, and a table follows
+each chart. Palette: Okabe-Ito (safe for the common colour-vision deficiencies). Axes start at
+zero so no difference is exaggerated.
+
+Sizes are in SVG user units. The report prints a chart ``WIDTH`` units wide across the text
+block (``PRINT_WIDTH_PT``), so one unit prints at ``SCALE`` points: ``FONT`` is chosen so that
+chart text prints at 10 pt or more.
 """
 
 from __future__ import annotations
 
+import base64
 import math
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-HIGHER, LOWER, SIMILAR, COMPARATOR = "#D55E00", "#0072B2", "#555555", "#000000"
-WIDTH, ROW, LABEL_W, PAD = 620, 22, 200, 12
+HIGHER, LOWER, SIMILAR, COMPARATOR, GRID = "#D55E00", "#0072B2", "#555555", "#000000", "#d9d9d9"
+PRINT_WIDTH_PT = 178 / 25.4 * 72  # A4 less 16 mm margins each side
+WIDTH = 620
+SCALE = PRINT_WIDTH_PT / WIDTH
+FONT = 13  # prints at 13 x 0.814 = 10.6 pt
+ROW, LABEL_W, VALUE_W, PAD = 23, 205, 92, 10
 
 
 @dataclass(frozen=True)
@@ -21,66 +32,142 @@ class Point:
     value: float | None
     lower: float | None
     upper: float | None
-    significance: str  # higher | lower | similar | '' (comparator or not tested)
+    significance: str  # higher | lower | similar | '' (comparator, total or not tested)
     comparator: bool = False
+    text: str = ""  # the value as printed ('12.3', '*', 'n/a')
+    total: bool = False
+
+
+def data_uri(svg: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
 def nice_max(top: float) -> float:
     """A round axis maximum at or above ``top``."""
-    if top <= 0 or not math.isfinite(top):
+    if not math.isfinite(top) or top <= 0:
         return 1.0
     exp = 10 ** math.floor(math.log10(top))
-    for step in (1, 2, 2.5, 5, 10):
-        if step * exp >= top:
+    for step in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        if step * exp >= top * (1 - 1e-12):
             return step * exp
     return 10 * exp
 
 
-def interval_chart(points: list[Point], unit: str, title: str) -> str:
-    """A horizontal dot-and-whisker chart; the axis starts at zero so no difference is exaggerated."""
-    shown = [p for p in points if p.value is not None]
-    top = nice_max(max([p.upper or p.value for p in shown] + [0]) * 1.05)
-    plot_w = WIDTH - LABEL_W - 2 * PAD
-    height = ROW * len(points) + 46
-    x = lambda v: LABEL_W + PAD + plot_w * (v / top)  # noqa: E731
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
-        f'viewBox="0 0 {WIDTH} {height}" font-family="Noto Sans" font-size="11">',
+def tick(v: float) -> str:
+    if v == 0:
+        return "0"
+    if abs(v) >= 10:
+        return f"{v:,.0f}"
+    return f"{v:,.2f}".rstrip("0").rstrip(".")
+
+
+def _svg_open(width: float, height: float, title: str) -> list[str]:
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
+        f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="Noto Sans" font-size="{FONT}">',
         f"<title>{escape(title)}</title>",
     ]
+
+
+def colour_of(p: Point) -> str:
+    if p.comparator or p.total:
+        return COMPARATOR
+    return {"higher": HIGHER, "lower": LOWER}.get(p.significance, SIMILAR)
+
+
+def marker(cx: float, cy: float, p: Point, size: float = 6.5) -> str:
+    """Diamond: comparator; square: all people; triangle up/down: significantly higher/lower;
+    open circle: similar or not tested."""
+    c, s = colour_of(p), size
+    if p.comparator:
+        return f'<polygon points="{cx:.1f},{cy - s:.1f} {cx + s:.1f},{cy:.1f} {cx:.1f},{cy + s:.1f} {cx - s:.1f},{cy:.1f}" fill="{c}"/>'
+    if p.total:
+        return f'<rect x="{cx - s * .75:.1f}" y="{cy - s * .75:.1f}" width="{s * 1.5:.1f}" height="{s * 1.5:.1f}" fill="white" stroke="{c}" stroke-width="2"/>'
+    if p.significance == "higher":
+        return f'<polygon points="{cx:.1f},{cy - s:.1f} {cx + s:.1f},{cy + s * .8:.1f} {cx - s:.1f},{cy + s * .8:.1f}" fill="{c}"/>'
+    if p.significance == "lower":
+        return f'<polygon points="{cx:.1f},{cy + s:.1f} {cx + s:.1f},{cy - s * .8:.1f} {cx - s:.1f},{cy - s * .8:.1f}" fill="{c}"/>'
+    return f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{s * .7:.1f}" fill="white" stroke="{c}" stroke-width="2"/>'
+
+
+def axis_top(points: list[Point], cap: float | None = None) -> float:
+    shown = [p.upper if p.upper is not None else p.value for p in points if p.value is not None]
+    top = nice_max(max(shown + [0]) * 1.04)
+    return min(top, cap) if cap else top
+
+
+def interval_chart(points: list[Point], unit: str, title: str, cap: float | None = None) -> str:
+    """A horizontal dot-and-whisker chart with the value written at the right of each row."""
+    top = axis_top(points, cap)
+    x0, plot_w = LABEL_W + PAD, WIDTH - LABEL_W - VALUE_W - 2 * PAD
+    axis_y = 10 + ROW * len(points)
+    height = axis_y + 44
+    x = lambda v: x0 + plot_w * min(v, top) / top  # noqa: E731
+    parts = _svg_open(WIDTH, height, title)
     for i in range(5):
         v = top * i / 4
-        parts.append(f'<line x1="{x(v):.1f}" y1="8" x2="{x(v):.1f}" y2="{height - 30}" stroke="#dddddd"/>')
-        parts.append(f'<text x="{x(v):.1f}" y="{height - 16}" text-anchor="middle">{_tick(v)}</text>')
-    parts.append(f'<text x="{LABEL_W + PAD + plot_w / 2:.1f}" y="{height - 2}" text-anchor="middle">{escape(unit)}</text>')
+        parts.append(f'<line x1="{x(v):.1f}" y1="6" x2="{x(v):.1f}" y2="{axis_y}" stroke="{GRID}"/>')
+        parts.append(f'<text x="{x(v):.1f}" y="{axis_y + 17}" text-anchor="middle">{tick(v)}</text>')
+    parts.append(f'<line x1="{x0}" y1="{axis_y}" x2="{x0 + plot_w}" y2="{axis_y}" stroke="#333333"/>')
+    parts.append(f'<text x="{x0 + plot_w / 2:.1f}" y="{axis_y + 37}" text-anchor="middle">{escape(unit)}</text>')
+    parts.append(f'<text x="{WIDTH - 4}" y="{axis_y + 17}" text-anchor="end" font-weight="bold">Value</text>')
     comparator = next((p for p in points if p.comparator and p.value is not None), None)
     if comparator:
         cx = x(comparator.value)
-        parts.append(f'<line x1="{cx:.1f}" y1="8" x2="{cx:.1f}" y2="{height - 30}" stroke="{COMPARATOR}" stroke-dasharray="4 3"/>')
+        parts.append(f'<line x1="{cx:.1f}" y1="6" x2="{cx:.1f}" y2="{axis_y}" stroke="{COMPARATOR}" stroke-dasharray="5 4"/>')
     for i, p in enumerate(points):
-        y = 16 + i * ROW
-        weight = ' font-weight="bold"' if p.comparator else ""
-        parts.append(f'<text x="{LABEL_W}" y="{y + 4}" text-anchor="end"{weight}>{escape(p.label)}</text>')
+        y = 10 + ROW * i + ROW / 2
+        weight = ' font-weight="bold"' if p.comparator or p.total else ""
+        parts.append(f'<text x="{LABEL_W}" y="{y + 4.5:.1f}" text-anchor="end"{weight}>{escape(p.label)}</text>')
+        parts.append(f'<text x="{WIDTH - 4}" y="{y + 4.5:.1f}" text-anchor="end"{weight}>{escape(p.text)}</text>')
         if p.value is None:
-            parts.append(f'<text x="{LABEL_W + PAD + 4}" y="{y + 4}" fill="#444444">not shown (see table)</text>')
             continue
-        colour = {"higher": HIGHER, "lower": LOWER}.get(p.significance, COMPARATOR if p.comparator else SIMILAR)
         if p.lower is not None and p.upper is not None:
-            parts.append(f'<line x1="{x(p.lower):.1f}" y1="{y}" x2="{x(min(p.upper, top)):.1f}" y2="{y}" stroke="{colour}" stroke-width="2"/>')
-        parts.append(_marker(x(p.value), y, p, colour))
+            parts.append(f'<line x1="{x(p.lower):.1f}" y1="{y:.1f}" x2="{x(p.upper):.1f}" y2="{y:.1f}" '
+                         f'stroke="{colour_of(p)}" stroke-width="2"/>')
+            for end in (p.lower, p.upper):
+                parts.append(f'<line x1="{x(end):.1f}" y1="{y - 4:.1f}" x2="{x(end):.1f}" y2="{y + 4:.1f}" stroke="{colour_of(p)}" stroke-width="1.5"/>')
+        parts.append(marker(x(p.value), y, p))
     parts.append("</svg>")
     return "\n".join(parts)
 
 
-def _marker(cx: float, cy: float, p: Point, colour: str) -> str:
-    if p.comparator:
-        return f'<polygon points="{cx},{cy - 6} {cx + 6},{cy} {cx},{cy + 6} {cx - 6},{cy}" fill="{colour}"/>'
-    if p.significance == "higher":
-        return f'<polygon points="{cx},{cy - 6} {cx + 6},{cy + 5} {cx - 6},{cy + 5}" fill="{colour}"/>'
-    if p.significance == "lower":
-        return f'<polygon points="{cx},{cy + 6} {cx + 6},{cy - 5} {cx - 6},{cy - 5}" fill="{colour}"/>'
-    return f'<circle cx="{cx:.1f}" cy="{cy}" r="4.5" fill="white" stroke="{colour}" stroke-width="2"/>'
+@dataclass(frozen=True)
+class Panel:
+    title: str
+    points: list[Point]
 
 
-def _tick(v: float) -> str:
-    return f"{v:,.0f}" if v >= 10 or v == 0 else f"{v:g}"
+def small_multiples(panels: list[Panel], unit: str, title: str, columns: int = 3, cap: float | None = None) -> str:
+    """One small chart per ethnic group on a shared axis starting at zero, so panels compare at a glance."""
+    top = axis_top([p for panel in panels for p in panel.points], cap)
+    rows = max(len(p.points) for p in panels)
+    cell_w, label_w, pad = WIDTH / columns, 62, 12
+    cell_h = 24 + rows * 22 + 30
+    n_rows = math.ceil(len(panels) / columns)
+    height = n_rows * cell_h + 26
+    parts = _svg_open(WIDTH, height, title)
+    for k, panel in enumerate(panels):
+        ox, oy = (k % columns) * cell_w, (k // columns) * cell_h
+        x0, plot_w = ox + label_w, cell_w - label_w - pad - 8
+        axis_y = oy + 24 + rows * 22
+        x = lambda v: x0 + plot_w * min(v, top) / top  # noqa: E731
+        parts.append(f'<text x="{ox + 4:.1f}" y="{oy + 15:.1f}" font-weight="bold">{escape(panel.title)}</text>')
+        for v in (0, top / 2, top):  # the middle gridline unlabelled: three labels would collide
+            parts.append(f'<line x1="{x(v):.1f}" y1="{oy + 22:.1f}" x2="{x(v):.1f}" y2="{axis_y:.1f}" stroke="{GRID}"/>')
+        for v, anchor in ((0, "start"), (top, "end")):
+            parts.append(f'<text x="{x(v):.1f}" y="{axis_y + 16:.1f}" text-anchor="{anchor}">{tick(v)}</text>')
+        parts.append(f'<line x1="{x0:.1f}" y1="{axis_y:.1f}" x2="{x0 + plot_w:.1f}" y2="{axis_y:.1f}" stroke="#333333"/>')
+        for i, p in enumerate(panel.points):
+            y = oy + 24 + 22 * i + 11
+            parts.append(f'<text x="{x0 - 6:.1f}" y="{y + 4.5:.1f}" text-anchor="end">{escape(p.label)}</text>')
+            if p.value is None:
+                parts.append(f'<text x="{x0 + 4:.1f}" y="{y + 4.5:.1f}">{escape(p.text)}</text>')
+                continue
+            if p.lower is not None and p.upper is not None:
+                parts.append(f'<line x1="{x(p.lower):.1f}" y1="{y:.1f}" x2="{x(p.upper):.1f}" y2="{y:.1f}" '
+                             f'stroke="{colour_of(p)}" stroke-width="2"/>')
+            parts.append(marker(x(p.value), y, p, 5.5))
+    parts.append(f'<text x="{WIDTH / 2:.1f}" y="{height - 6:.1f}" text-anchor="middle">{escape(unit)}</text>')
+    parts.append("</svg>")
+    return "\n".join(parts)

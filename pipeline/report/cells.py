@@ -1,0 +1,79 @@
+"""Table rows and chart points from published rows: the one place that decides how a row reads.
+
+'*' marks a value hidden by disclosure control; 'n/a' one that does not exist (no population for
+'Not known', no denominator for a mean, a standardised rate not calculated from fewer than 10
+events). The comparator's own row says 'comparator', never 'similar to' itself.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline import contract
+from pipeline.indicators import Indicator
+from pipeline.report.charts import Point
+from pipeline.report.format import SUPPRESSED, UNDEFINED, fmt_count, fmt_interval, fmt_number, fmt_ratio, missing
+
+GROUP_ORDER = ["WHITE", "MIXED", "ASIAN", "BLACK", "OTHER", "NOT_KNOWN"]
+COMPARED = {"higher": "higher", "lower": "lower", "similar": "similar"}
+
+
+def ordered_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """White British (the comparator) first, then the ethnic groups in the standard order, then all people."""
+    comparator = rows[(rows["breakdown"] == "ethnic_category") & (rows["group_code"] == contract.COMPARATOR_CODE)]
+    groups = rows[rows["breakdown"] == "ethnic_group"]
+    groups = groups.assign(_o=groups["group_code"].map({g: i for i, g in enumerate(GROUP_ORDER)}).fillna(99))
+    groups = groups.sort_values("_o").drop(columns="_o")
+    return pd.concat([comparator, groups, rows[rows["breakdown"] == "total"]])
+
+
+def undefined(ind: Indicator, r: pd.Series, column: str) -> bool:
+    """A value with nothing to show (rather than hidden): 'Not known' has no population, a mean
+    has no denominator, a standardised rate is not calculated from fewer than 10 events."""
+    hidden = isinstance(r["suppressed"], str) and r["suppressed"] != ""
+    no_population = ind.method == "rate" and str(r["group_code"]).split("|")[0] == "NOT_KNOWN"
+    if column == "numerator":
+        return not hidden
+    if column == "denominator":
+        return no_population or ind.method == "mean" or not hidden
+    return no_population or not hidden
+
+
+def _shown(ind: Indicator, r: pd.Series, column: str, fmt) -> str:
+    if not missing(r[column]):
+        return fmt(r[column])
+    return UNDEFINED if undefined(ind, r, column) else SUPPRESSED
+
+
+def cells(ind: Indicator, r: pd.Series, label: str | None = None) -> dict:
+    """One table row, formatted: '*' where disclosure control hid a value, 'n/a' where there is none."""
+    comparator = r["breakdown"] == "ethnic_category" and r["group_code"] == contract.COMPARATOR_CODE
+    total = r["breakdown"] == "total"
+    value = _shown(ind, r, "value", fmt_number)
+    if comparator or total:
+        ratio, ratio_ci, compared = "", "", "comparator" if comparator else ""
+    else:
+        ratio = fmt_ratio(r["comparator_ratio"]) if not missing(r["comparator_ratio"]) else (
+            SUPPRESSED if value == SUPPRESSED else UNDEFINED)
+        ratio_ci = fmt_interval(r["ratio_lower_95"], r["ratio_upper_95"], 2)
+        compared = COMPARED.get(r["significance"], "")
+    return {
+        "label": label or ("White British" if comparator else r["group_label"]),
+        "numerator": _shown(ind, r, "numerator", fmt_count),
+        "denominator": _shown(ind, r, "denominator", fmt_count),
+        "value": value,
+        "interval": fmt_interval(r["lower_95"], r["upper_95"]),
+        "ratio": ratio,
+        "ratio_interval": ratio_ci,
+        "compared": compared,
+        "emphasis": comparator or total,
+    }
+
+
+def point(ind: Indicator, r: pd.Series, label: str, text: str) -> Point:
+    comparator = r["breakdown"] == "ethnic_category"
+    value = None if missing(r["value"]) else float(r["value"])
+    lower = None if missing(r["lower_95"]) else float(r["lower_95"])
+    upper = None if missing(r["upper_95"]) else float(r["upper_95"])
+    sig = "" if comparator or r["breakdown"] == "total" else r["significance"]
+    return Point(label, value, lower, upper, sig, comparator, text, r["breakdown"] == "total")

@@ -1,0 +1,93 @@
+"""Atomic publishing: a killed or failed run leaves the earlier year byte-for-byte as it was,
+the next run recovers, and a run that withholds a provider still publishes the others (exit 3)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import ROOT, SAMPLE, publish_sample, sample_years
+from pipeline import publish
+
+MHAUDIT = [sys.executable, "-m", "pipeline.cli"]
+ENV = {**os.environ, "GX_ANALYTICS_ENABLED": "false"}
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture()
+def earlier(published_sample, tmp_path) -> tuple[Path, str]:
+    """A copy of a good publication of the latest sample year, as a previous run left it."""
+    out = tmp_path / "out"
+    shutil.copytree(published_sample, out / published_sample.name)
+    return out, published_sample.name
+
+
+@pytest.mark.parametrize("kill_when", ["", "data"], ids=["staging-appears", "tables-written"])
+def test_killed_run_leaves_the_earlier_year_untouched_and_the_next_run_recovers(earlier, tmp_path, kill_when):
+    out, year = earlier
+    before = _snapshot(out / year)
+    watch = publish.staging_dir(out, year) / kill_when
+    proc = subprocess.Popen(MHAUDIT + ["run", "--out", str(out), "--work", str(tmp_path / "w"), "--year", year,
+                                       "--publication-date", "2025-07-16"],
+                            cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while not watch.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert proc.poll() is None, "the run ended before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=60)
+    assert _snapshot(out / year) == before
+    assert publish.staging_dir(out, year).exists()  # the half-written year is left aside, never in place
+
+    folder = publish_sample(out, tmp_path / "w2", year)
+    assert folder == out / year and publish.verify(folder) == []
+    assert not publish.staging_dir(out, year).exists()
+    assert (folder / "validation" / "index.html").is_file()
+
+
+def test_recover_finishes_a_swap_killed_between_its_two_renames(earlier):
+    out, year = earlier
+    before = _snapshot(out / year)
+    previous = out / f".previous-{year}"
+    os.rename(out / year, previous)  # killed after the first rename: nothing at <out>/<year>
+    publish.recover(out, year)
+    assert _snapshot(out / year) == before and not previous.exists()
+    shutil.copytree(out / year, previous)  # killed after the second rename: a stale previous copy
+    publish.recover(out, year)
+    assert _snapshot(out / year) == before and not previous.exists()
+
+
+def test_run_withholding_one_provider_publishes_the_rest_and_exits_3(tmp_path):
+    year = sample_years()[-1]
+    extracts = tmp_path / "ex"
+    shutil.copytree(SAMPLE, extracts)
+    path = extracts / year / "MHS001MPI.csv"
+    mpi = pd.read_csv(path, dtype=str, keep_default_na=False)
+    poor = sorted(mpi["OrgIDProv"].unique())[0]
+    rows = mpi.index[mpi["OrgIDProv"] == poor]
+    mpi.loc[rows[: int(len(rows) * 0.8)], "EthnicCategory"] = "99"  # 80% not known: below the 50% gate
+    mpi.to_csv(path, index=False)
+    out = tmp_path / "out"
+    result = subprocess.run(MHAUDIT + ["run", "--extracts", str(extracts), "--year", year, "--out", str(out),
+                                       "--work", str(tmp_path / "w"), "--publication-date", "2025-07-15"],
+                            cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 3, result.stderr[-3000:]
+    assert "withheld" in result.stderr and "Traceback" not in result.stderr
+    providers = sorted(mpi["OrgIDProv"].unique())
+    assert sorted(p.stem for p in (out / year / "reports").glob("*.pdf")) == sorted(providers + ["ALL"])
+    quality = pd.read_csv(out / year / "data" / "data_quality.csv", dtype=str, keep_default_na=False)
+    gate = quality[quality["measure"] == "GATE"].set_index("provider")["result"]
+    assert gate[poor] == "withhold"
+    assert all(gate[p] in ("publish", "warn") for p in providers if p != poor)
+    assert publish.verify(out / year) == []

@@ -1,0 +1,158 @@
+"""The report's view-model and its rendered HTML, from hand-made published rows (no pipeline run)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from pipeline.config import AuditConfig
+from pipeline.indicators import Indicator
+from pipeline.quality import Decision
+from pipeline.report import charts, funnel_chart
+from pipeline.report.cells import cells
+from pipeline.report.format import NBSP, fmt_interval
+from pipeline.report.quality_view import as_long, quality_section
+from pipeline.report.render import render_html
+from pipeline.report.summary import summary_sentences
+from pipeline.report.viewmodel import provider_context
+
+CO01 = Indicator(id="CO01", title="Detentions under the Mental Health Act", domain="coercion", numerator="Detentions",
+                 denominator="Population", phrase="be detained under the Mental Health Act", method="rate",
+                 unit="per 100,000 population", multiplier=100000, counts="events", higher_is="worse", sql="co01",
+                 breakdowns=("total", "ethnic_group", "ethnic_category"))
+EX01 = Indicator(id="EX01", title="Good overall experience", domain="experience", numerator="Good", denominator="Answering",
+                 phrase="rate their overall experience as good", method="proportion", unit="% of respondents",
+                 multiplier=100, counts="events", higher_is="better", sql="ex01", breakdowns=("total", "ethnic_group"))
+LABELS = {"WHITE": "White", "MIXED": "Mixed", "ASIAN": "Asian or Asian British", "BLACK": "Black or Black British",
+          "OTHER": "Other ethnic groups", "NOT_KNOWN": "Not known", "TOTAL": "All people", "A": "White British"}
+
+
+def row(ind, code, value=100.0, ratio=None, sig="", suppressed="", breakdown="ethnic_group", provider="RXX",
+        numerator=50, denominator=50000, statistic=None):
+    lo, hi = (None, None) if ratio is None else (ratio * 0.8, ratio * 1.25)
+    return {"year": "2024-25", "provider": provider, "indicator_id": ind.id, "indicator": ind.title,
+            "statistic": statistic or ind.statistics[0][0], "breakdown": breakdown, "group_code": code,
+            "group_label": LABELS.get(code, code), "numerator": numerator, "denominator": denominator, "value": value,
+            "lower_95": None if value is None else value * 0.9, "upper_95": None if value is None else value * 1.1,
+            "comparator_ratio": ratio, "ratio_lower_95": lo, "ratio_upper_95": hi, "significance": sig,
+            "unit": ind.unit, "direction": ind.higher_is, "funnel_position": "", "previous_value": None,
+            "change": None, "change_lower_95": None, "change_upper_95": None, "change_significance": "",
+            "suppressed": suppressed}
+
+
+@pytest.fixture
+def frame() -> pd.DataFrame:
+    rows = [
+        row(CO01, "TOTAL", 120.0, breakdown="total"),
+        row(CO01, "A", 80.0, breakdown="ethnic_category"),
+        row(CO01, "WHITE", 82.0, 1.02, "similar"),
+        row(CO01, "BLACK", 290.0, 3.6, "higher"),
+        row(CO01, "ASIAN", 60.0, 0.75, "lower"),
+        row(CO01, "MIXED", 150.0, 1.9, "similar"),
+        row(CO01, "OTHER", None, None, "", "nhs: count 1-4 (numerator)", numerator=None),
+        row(CO01, "NOT_KNOWN", None, None, "", numerator=10, denominator=None),
+        row(EX01, "TOTAL", 70.0, breakdown="total", numerator=300, denominator=430),
+        row(EX01, "WHITE", 72.0, 1.0, "similar"),
+        row(EX01, "BLACK", 55.0, 0.7, "lower"),
+        # A suppressed row that still carries a 'significance' must never reach the text.
+        row(EX01, "MIXED", 20.0, 9.0, "higher", "nhs: complementary suppression"),
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_summary_sorts_significant_differences_by_size_and_skips_similar_and_suppressed(frame):
+    summary = summary_sentences(frame, [CO01, EX01])
+    text = " ".join(summary["sentences"])
+    assert summary["sentences"][0].startswith("Black or Black British people were 3.6 times as likely as White British "
+                                              "people to be detained under the Mental Health Act (95% CI 2.9 to 4.5).")
+    assert len(summary["sentences"]) == 3  # BLACK CO01 (3.6), ASIAN CO01 (0.75 -> 1.33), BLACK EX01 (0.7 -> 1.43)
+    assert summary["sentences"][1].startswith("Black or Black British people were less likely than White British people "
+                                              "to rate their overall experience as good: 0.70 times as likely")
+    assert "Mixed" not in text and "White people" not in text and "Other" not in text
+    assert "similar" not in text
+
+
+def test_summary_says_whether_a_difference_is_worse_or_better(frame):
+    sentences = summary_sentences(frame, [CO01, EX01])["sentences"]
+    assert sentences[0].endswith("That is a worse result for Black or Black British people.")
+    assert sentences[1].endswith("That is a worse result for Black or Black British people.")  # lower, higher is better
+    assert sentences[2].endswith("That is a better result for Asian or Asian British people.")  # lower, higher is worse
+
+
+def test_cells_distinguish_suppressed_from_undefined_and_never_compare_the_comparator(frame):
+    by_code = {r["group_code"]: cells(CO01, r) for _, r in frame[frame.indicator_id == "CO01"].iterrows()}
+    assert by_code["OTHER"]["value"] == "*" and by_code["OTHER"]["numerator"] == "*"
+    assert by_code["NOT_KNOWN"]["value"] == "n/a" and by_code["NOT_KNOWN"]["denominator"] == "n/a"
+    assert by_code["NOT_KNOWN"]["numerator"] == "10"
+    assert by_code["A"]["compared"] == "comparator" and by_code["A"]["ratio"] == ""
+    assert by_code["BLACK"]["compared"] == "higher"
+    assert by_code["BLACK"]["interval"] == f"261.0{NBSP}to{NBSP}319.0"
+
+
+def test_intervals_do_not_break_across_lines():
+    assert fmt_interval(33.0, 40.94) == "33.0\u00a0to\u00a040.9"
+
+
+def _context(frame, decision="publish"):
+    return provider_context(
+        provider="RXX", provider_name="Example Trust", year="2024-25", rows=frame,
+        decision=Decision("RXX", decision, 0.93, "ethnicity is validly recorded for 93.0% of persons"),
+        quality=None, catalogue=[CO01, EX01],
+        params={"publication_date": "2025-07-15", "code_version": "test", "synthetic": True,
+                "config": AuditConfig().as_dict()}, inputs=[{"name": "2024-25/MHS001MPI.csv", "sha256": "0" * 64}])
+
+
+def test_rendered_html_orders_groups_with_white_british_first(frame):
+    context = _context(frame)
+    block = next(i for d in context["domains"] for i in d["indicators"] if i["id"] == "CO01")
+    panel = block["panels"][0]
+    assert [r["label"] for r in panel["rows"]] == ["White British", "White", "Mixed", "Asian or Asian British",
+                                                   "Black or Black British", "Other ethnic groups", "Not known",
+                                                   "All people"]
+    html = render_html(context)
+    co01 = html[html.index("(CO01)"):]
+    assert co01.index(">White British<") < co01.index(">Black or Black British<")
+    assert 'alt="Chart of detentions under the mental health act' in html
+    assert "similar to White British" not in html
+    assert "SYNTHETIC DATA" in html
+
+
+def test_adding_a_catalogue_entry_adds_its_block_without_template_change(frame):
+    extra = Indicator(**{**CO01.__dict__, "id": "CO99", "title": "A new coercion measure"})
+    more = pd.concat([frame, frame[frame.indicator_id == "CO01"].assign(indicator_id="CO99")])
+    context = provider_context(**{**dict(provider="RXX", provider_name="T", year="2024-25", rows=more,
+                                         decision=Decision("RXX", "publish", 0.93, "ok"), quality=None,
+                                         catalogue=[CO01, extra],
+                                         params={"publication_date": "2025-07-15", "code_version": "t",
+                                                 "synthetic": False, "config": AuditConfig().as_dict()},
+                                         inputs=[])})
+    assert "A new coercion measure (CO99)" in render_html(context).replace("</span>", "").replace('<span class="id">', "")
+
+
+def test_withheld_context_has_no_results(frame):
+    context = _context(frame, "withhold")
+    assert "domains" not in context and "summary" not in context
+    html = render_html(context)
+    assert "This report is withheld" in html and "93.0%" in html
+
+
+def test_quality_section_reads_long_and_old_wide_shapes():
+    wide = pd.DataFrame([{"provider": "RXX", "persons": 1000, "valid": 900, "valid_percent": 90.0, "not_stated": 50,
+                          "not_stated_percent": 5.0, "not_known": 30, "not_known_percent": 3.0, "invalid": 10,
+                          "invalid_percent": 1.0, "missing": 10, "missing_percent": 1.0}])
+    long = as_long(wide)
+    assert set(long["check"]) == {"valid", "not_stated", "not_known", "invalid", "missing"}
+    section = quality_section(wide, "RXX")
+    assert section["persons"] == "1,000" and section["dq01"][0]["percent"] == "90.0%"
+    assert quality_section(long, "RXX") == section
+
+
+def test_chart_text_prints_at_10pt_or_more():
+    assert charts.FONT * charts.SCALE >= 10
+    funnel_scale = funnel_chart.PRINT_FRACTION * charts.PRINT_WIDTH_PT / funnel_chart.WIDTH
+    assert charts.FONT * funnel_scale >= 10
+
+
+def test_chart_axis_starts_at_zero():
+    svg = charts.interval_chart([charts.Point("A", 50.0, 45.0, 55.0, "", True, "50.0")], "%", "t")
+    assert ">0</text>" in svg
