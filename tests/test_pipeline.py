@@ -83,11 +83,12 @@ def test_failing_blocking_check_stops_the_reports_and_says_why(generated, tmp_pa
 
 
 def test_cli_run_on_the_sample_publishes_everything(tmp_path):
+    # Relative --out and --work, as `make run` uses them (out/ and .mhaudit/ under the working folder).
     env = {**os.environ, "GX_ANALYTICS_ENABLED": "false"}
     result = subprocess.run(
-        MHAUDIT + ["run", "--out", str(tmp_path / "out"), "--work", str(tmp_path / "work"),
+        MHAUDIT + ["run", "--extracts", str(ROOT / "data" / "sample"), "--out", "out", "--work", "work",
                    "--publication-date", "2025-07-15"],
-        cwd=ROOT, capture_output=True, text=True, timeout=600, env=env,
+        cwd=tmp_path, capture_output=True, text=True, timeout=600, env=env,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     latest = sorted(p.name for p in (ROOT / "data" / "sample").iterdir() if p.name[:2] == "20")[-1]

@@ -139,7 +139,7 @@ def _build_site(context, docs: Path) -> None:
     context.add_data_docs_site(site_name=SITE, site_config={
         "class_name": "SiteBuilder",
         "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs)},
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs.resolve())},
     })
     context.build_data_docs(site_names=[SITE])
     for page in docs.rglob("*.html"):
