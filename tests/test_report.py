@@ -12,38 +12,23 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import ROOT
-from pipeline import audit
+from conftest import publish_sample, sample_years
 from pipeline.config import AuditConfig
-from pipeline.contract import ALL_TABLES
 from pipeline.quality import Decision
 from pipeline.report.render import render_pdf
 from pipeline.report.viewmodel import fmt_number, provider_context
 
-SAMPLE = ROOT / "data" / "sample"
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed (make test installs it)")
-
-
-def _publish(out: Path, work: Path, year: str) -> Path:
-    spec = audit.RunSpec(extracts=SAMPLE, out=out, year=year, work=work, publication_date="2025-07-15")
-    for table in ALL_TABLES:
-        audit.ingest(spec, table)
-    audit.validate(spec)
-    audit.compute(spec)
-    audit.publish_tables(spec)
-    audit.render_reports(spec)
-    return audit.finalise(spec)
 
 
 @pytest.fixture(scope="module")
 def year() -> str:
-    return sorted(p.name for p in SAMPLE.iterdir() if p.name[:2] == "20")[-1]
+    return sample_years()[-1]
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory, year) -> Path:
-    tmp = tmp_path_factory.mktemp("report")
-    return _publish(tmp / "out", tmp / "work", year)
+def published(published_sample) -> Path:
+    return published_sample
 
 
 def _text(pdf: Path) -> str:
@@ -94,8 +79,19 @@ def test_pdf_text_is_never_below_10pt(published):
     assert heights and min(heights) >= 10 * 1.3, min(heights)
 
 
+def test_no_text_runs_past_the_page_margins(published):
+    """Tables and charts fit the text column: no word of any report lies outside the A4 page's
+    16 mm side margins (an over-wide table pushes its last column off the right edge)."""
+    left, right = 16 / 25.4 * 72, (210 - 16) / 25.4 * 72
+    for pdf in sorted((published / "reports").glob("*.pdf")):
+        boxes = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        words = re.findall(r'xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)<', boxes)
+        outside = [(w, float(a), float(b)) for a, b, w in words if float(a) < left - 1 or float(b) > right + 1]
+        assert words and not outside, (pdf.name, outside[:5])
+
+
 def test_reports_are_byte_identical_across_runs(published, tmp_path, year):
-    again = _publish(tmp_path / "out", tmp_path / "work", year)
+    again = publish_sample(tmp_path / "out", tmp_path / "work", year)
     for pdf in sorted((published / "reports").glob("*.pdf")):
         assert pdf.read_bytes() == (again / "reports" / pdf.name).read_bytes(), pdf.name
     assert (published / "data" / "indicators.csv").read_bytes() == (again / "data" / "indicators.csv").read_bytes()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import pytest
 
@@ -86,11 +88,11 @@ def test_cells_distinguish_suppressed_from_undefined_and_never_compare_the_compa
     assert by_code["NOT_KNOWN"]["numerator"] == "10"
     assert by_code["A"]["compared"] == "comparator" and by_code["A"]["ratio"] == ""
     assert by_code["BLACK"]["compared"] == "higher"
-    assert by_code["BLACK"]["interval"] == f"261.0{NBSP}to{NBSP}319.0"
+    assert by_code["BLACK"]["interval"] == f"261.0{NBSP}to 319.0"
 
 
 def test_intervals_do_not_break_across_lines():
-    assert fmt_interval(33.0, 40.94) == "33.0\u00a0to\u00a040.9"
+    assert fmt_interval(33.0, 40.94) == "33.0\u00a0to 40.9"
 
 
 def _context(frame, decision="publish"):
@@ -156,3 +158,16 @@ def test_chart_text_prints_at_10pt_or_more():
 def test_chart_axis_starts_at_zero():
     svg = charts.interval_chart([charts.Point("A", 50.0, 45.0, 55.0, "", True, "50.0")], "%", "t")
     assert ">0</text>" in svg
+
+
+def test_chart_axes_step_in_round_numbers_and_cover_the_data():
+    from pipeline.report.charts import nice_ticks
+
+    for top in (0.07, 0.9, 1.3, 5, 13, 37.4, 99.9, 100, 137.5, 260, 5769.6, 10349, 2_500_001):
+        ticks = nice_ticks(top)
+        step = ticks[1] - ticks[0]
+        mantissa = step / 10 ** math.floor(math.log10(step))
+        assert ticks[0] == 0 and ticks[-1] >= top and len(ticks) - 1 <= 5, (top, ticks)
+        assert any(math.isclose(mantissa, m) for m in (1, 2, 2.5, 5)), (top, ticks)
+        assert all(math.isclose(b - a, step) for a, b in zip(ticks, ticks[1:])), (top, ticks)
+    assert nice_ticks(250) == [0, 50, 100, 150, 200, 250]

@@ -42,15 +42,14 @@ def data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
-def nice_max(top: float) -> float:
-    """A round axis maximum at or above ``top``."""
+def nice_ticks(top: float, most: int = 5) -> list[float]:
+    """Axis ticks from zero in round steps (1, 2, 2.5 or 5 times a power of ten), at most ``most``
+    intervals, the last at or above ``top``: 0-100-200-300, never 0-62-125-188-250."""
     if not math.isfinite(top) or top <= 0:
-        return 1.0
-    exp = 10 ** math.floor(math.log10(top))
-    for step in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
-        if step * exp >= top * (1 - 1e-12):
-            return step * exp
-    return 10 * exp
+        return [0.0, 0.5, 1.0]
+    exp = 10 ** math.floor(math.log10(top / most))
+    step = next(m * exp for m in (1, 2, 2.5, 5, 10) if m * exp * most >= top * (1 - 1e-12))
+    return [round(i * step, 12) for i in range(math.ceil(top / step - 1e-9) + 1)]
 
 
 def tick(v: float) -> str:
@@ -90,22 +89,23 @@ def marker(cx: float, cy: float, p: Point, size: float = 6.5) -> str:
     return f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{s * .7:.1f}" fill="white" stroke="{c}" stroke-width="2"/>'
 
 
-def axis_top(points: list[Point], cap: float | None = None) -> float:
+def axis_ticks(points: list[Point], cap: float | None = None) -> list[float]:
+    """The value axis's ticks: just past the highest upper limit, and never past ``cap`` (100%)."""
     shown = [p.upper if p.upper is not None else p.value for p in points if p.value is not None]
-    top = nice_max(max(shown + [0]) * 1.04)
-    return min(top, cap) if cap else top
+    top = max(shown + [0]) * 1.04
+    return nice_ticks(min(top, cap) if cap else top)
 
 
 def interval_chart(points: list[Point], unit: str, title: str, cap: float | None = None) -> str:
     """A horizontal dot-and-whisker chart with the value written at the right of each row."""
-    top = axis_top(points, cap)
+    ticks = axis_ticks(points, cap)
+    top = ticks[-1]
     x0, plot_w = LABEL_W + PAD, WIDTH - LABEL_W - VALUE_W - 2 * PAD
     axis_y = 10 + ROW * len(points)
     height = axis_y + 44
     x = lambda v: x0 + plot_w * min(v, top) / top  # noqa: E731
     parts = _svg_open(WIDTH, height, title)
-    for i in range(5):
-        v = top * i / 4
+    for v in ticks:
         parts.append(f'<line x1="{x(v):.1f}" y1="6" x2="{x(v):.1f}" y2="{axis_y}" stroke="{GRID}"/>')
         parts.append(f'<text x="{x(v):.1f}" y="{axis_y + 17}" text-anchor="middle">{tick(v)}</text>')
     parts.append(f'<line x1="{x0}" y1="{axis_y}" x2="{x0 + plot_w}" y2="{axis_y}" stroke="#333333"/>')
@@ -140,7 +140,7 @@ class Panel:
 
 def small_multiples(panels: list[Panel], unit: str, title: str, columns: int = 3, cap: float | None = None) -> str:
     """One small chart per ethnic group on a shared axis starting at zero, so panels compare at a glance."""
-    top = axis_top([p for panel in panels for p in panel.points], cap)
+    top = axis_ticks([p for panel in panels for p in panel.points], cap)[-1]
     rows = max(len(p.points) for p in panels)
     cell_w, label_w, pad = WIDTH / columns, 62, 12
     cell_h = 24 + rows * 22 + 30

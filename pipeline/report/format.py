@@ -60,10 +60,10 @@ def fmt_date(iso: str) -> str:
 
 
 def fmt_interval(lo, hi, digits: int = 1) -> str:
-    """'33.0 to 40.9' held together by non-breaking spaces; '' when either limit is missing."""
+    """'33.0 to 40.9', breakable only after 'to' (a narrow table cell wraps there); '' when a limit is missing."""
     if missing(lo) or missing(hi):
         return ""
-    return f"{float(lo):,.{digits}f}{NBSP}to{NBSP}{float(hi):,.{digits}f}"
+    return f"{float(lo):,.{digits}f}{NBSP}to {float(hi):,.{digits}f}"
 
 
 def ratio_digits(ratio: float) -> int:
@@ -90,7 +90,7 @@ def fmt_change(v, digits: int = 1) -> str:
 def fmt_change_interval(lo, hi, digits: int = 1) -> str:
     if missing(lo) or missing(hi):
         return ""
-    return f"{fmt_change(lo, digits)}{NBSP}to{NBSP}{fmt_change(hi, digits)}"
+    return f"{fmt_change(lo, digits)}{NBSP}to {fmt_change(hi, digits)}"
 
 
 def log_size(ratio: float) -> float:

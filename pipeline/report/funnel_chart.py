@@ -10,7 +10,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 
 from pipeline import funnel
-from pipeline.report.charts import COMPARATOR, FONT, GRID, HIGHER, LOWER, SIMILAR, _svg_open, nice_max, tick
+from pipeline.report.charts import COMPARATOR, FONT, GRID, HIGHER, LOWER, SIMILAR, _svg_open, nice_ticks, tick
 
 WIDTH, HEIGHT = 372, 222
 PRINT_FRACTION = 0.6  # of the text block's width (report.css .funnel figure): the full-width charts' scale
@@ -30,20 +30,19 @@ def funnel_chart(points: list[ProviderPoint], target: float, kind: str, multipli
                  title: str) -> str:
     """Providers as points (the highlighted ones filled and labelled), the all-provider value as a
     line, and the 95% (dashed) and 99.8% (solid) limits as curves; both axes start at zero."""
-    x_top = nice_max(max(p.denominator for p in points) * 1.08)
+    x_top = nice_ticks(max(p.denominator for p in points) * 1.08)[-1]
     n = np.linspace(x_top / 120, x_top, 120)
     limits = funnel.limits_at(np.full(n.shape, target), n, kind, multiplier)
     low_n = min(p.denominator for p in points) * 0.6
     near = funnel.limits_at(np.array([target]), np.array([max(low_n, 1.0)]), kind, multiplier)
-    y_top = nice_max(max([p.value for p in points] + [float(near["upper_998"][0]), target]) * 1.05)
-    if kind == "proportion":
-        y_top = min(y_top, float(multiplier))
+    y_high = max([p.value for p in points] + [float(near["upper_998"][0]), target]) * 1.05
+    y_ticks = nice_ticks(min(y_high, float(multiplier)) if kind == "proportion" else y_high)
+    y_top = y_ticks[-1]
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     x = lambda v: LEFT + plot_w * v / x_top  # noqa: E731
     y = lambda v: TOP + plot_h * (1 - min(v, y_top) / y_top)  # noqa: E731
     parts = _svg_open(WIDTH, HEIGHT, title)
-    for i in range(5):
-        v = y_top * i / 4
+    for v in y_ticks:
         parts.append(f'<line x1="{LEFT}" y1="{y(v):.1f}" x2="{WIDTH - RIGHT}" y2="{y(v):.1f}" stroke="{GRID}"/>')
         parts.append(f'<text x="{LEFT - 5}" y="{y(v) + 4.5:.1f}" text-anchor="end">{tick(v)}</text>')
     for v in (0, x_top / 2, x_top):
@@ -64,10 +63,23 @@ def funnel_chart(points: list[ProviderPoint], target: float, kind: str, multipli
             parts.append(f'<polygon points="{cx:.1f},{cy - 7:.1f} {cx + 7:.1f},{cy:.1f} {cx:.1f},{cy + 7:.1f} {cx - 7:.1f},{cy:.1f}" fill="{HIGHER}"/>')
         else:
             parts.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="4.5" fill="white" stroke="{SIMILAR}" stroke-width="2"/>')
-        if p.highlight or label_all:
+    # Labels, the highlighted provider's first; a label that would overlap one already placed is
+    # left out (the table beside the chart names every provider).
+    placed: list[tuple[float, float, float, float]] = []
+    for p in sorted(points, key=lambda p: not p.highlight):
+        if not (p.highlight or label_all):
+            continue
+        cx, cy = x(p.denominator), y(p.value)
+        width = 7.5 * len(p.code) + (1 if p.highlight else 0)
+        for dy in (-6, 16):
             anchor, dx = ("end", -9) if cx > LEFT + plot_w * 0.8 else ("start", 9)
-            weight = ' font-weight="bold"' if p.highlight else ""
-            parts.append(f'<text x="{cx + dx:.1f}" y="{cy - 6:.1f}" text-anchor="{anchor}"{weight}>{escape(p.code)}</text>')
+            x0 = cx + dx - (width if anchor == "end" else 0)
+            box = (x0, x0 + width, cy + dy - 12, cy + dy + 2)
+            if not any(box[0] < b[1] and b[0] < box[1] and box[2] < b[3] and b[2] < box[3] for b in placed):
+                placed.append(box)
+                weight = ' font-weight="bold"' if p.highlight else ""
+                parts.append(f'<text x="{cx + dx:.1f}" y="{cy + dy:.1f}" text-anchor="{anchor}"{weight}>{escape(p.code)}</text>')
+                break
     parts.append("</svg>")
     return "\n".join(parts)
 
