@@ -18,7 +18,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 log = logging.getLogger("mhaudit")
 
 EXAMPLES = {
-    "run": "example: mhaudit run --extracts data/sample --year 2024-25 --out out --providers RXA,RT1",
+    "run": "example: mhaudit run --extracts data/sample --year 2024-25 --out out --providers RB6,RMD",
     "validate": "example: mhaudit validate --extracts data/sample --year 2024-25",
     "synth": "example: mhaudit synth --out /tmp/extracts --scale region --years 2023-24,2024-25 --seed 7",
     "verify": "example: mhaudit verify out/2024-25",
