@@ -46,6 +46,7 @@ def _dq02(con, params: dict) -> pd.DataFrame:
 
 
 def _dq03(con, params: dict) -> pd.DataFrame:
+    con.execute("CREATE OR REPLACE TEMP TABLE dq_mpi_persons AS SELECT DISTINCT OrgIDProv, Person_ID FROM mhs001mpi")
     parts = []
     for rule in dq03_rules():
         frame = _run_check(con, rule, params)
