@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -170,3 +171,14 @@ def test_missing_year_folder_lists_the_years_found(extract):
     err = _bad(extract)
     assert "2023-24" in str(err) and YEAR in err.problem
     assert available_years(extract) == ["2023-24"]
+
+
+def test_the_contract_document_names_every_table_and_column_of_the_contract_module():
+    """docs/extracts.md (the contract for data teams) and pipeline/contract.py describe the same extract."""
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "extracts.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip().removeprefix("reference/"): line
+            for line in doc.splitlines() if line.startswith("| ") and line.count("|") >= 3}
+    for table in contract.ALL_TABLES:
+        assert table.name in rows, table.name
+        missing = [c.name for c in table.columns if c.name not in rows[table.name]]
+        assert not missing, (table.name, missing)
