@@ -1,5 +1,5 @@
-"""The Great Expectations side: suites built from the rules, a Checkpoint run per provider, and
-the data docs site published for auditors.
+"""The Great Expectations side: suites built from the rules, each provider's batch validated by
+every suite, and the data docs site published for auditors.
 
 Each provider's batch is a one-row pandas frame of percentages that DuckDB aggregated, so the
 stored results and the rendered pages hold percentages and pass/fail only: no identifier, no
@@ -61,7 +61,7 @@ def _suite(gx, name: str, rules: list[Rule]):
 
 def run_suites(measures: pd.DataFrame, providers: list[str], rules: list[Rule], docs: Path | None,
                run_time: dt.datetime, profile: str) -> tuple[dict, dict]:
-    """Validate every provider (and ALL) with every suite through one Checkpoint.
+    """Validate every provider (and ALL) with every suite.
 
     Returns two maps provider -> suite -> compact result (success; each rule's success and observed
     value): as validated (for the gate) and as published (disclosure-controlled). The published
@@ -69,6 +69,10 @@ def run_suites(measures: pd.DataFrame, providers: list[str], rules: list[Rule], 
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier, ValidationResultIdentifier,
+    )
+    from great_expectations.validator.v1_validator import Validator
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
@@ -78,8 +82,6 @@ def run_suites(measures: pd.DataFrame, providers: list[str], rules: list[Rule], 
     for name in SUITES:
         suite = context.suites.add(_suite(gx, name, [r for r in rules if r.suite == name]))
         definitions.append(context.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch, suite=suite)))
-    checkpoint = context.checkpoints.add(gx.Checkpoint(
-        name="data_quality_gate", validation_definitions=definitions, result_format=RESULT_FORMAT))
 
     results: dict[str, dict[str, dict]] = {}
     shown: dict[str, dict[str, dict]] = {}
@@ -87,17 +89,26 @@ def run_suites(measures: pd.DataFrame, providers: list[str], rules: list[Rule], 
     for provider in providers + [RUN_NAME_ALL]:
         frame = provider_frame(measures, provider, rules)
         # A fixed run id (provider, publication date) keeps the site's file names reproducible.
-        run = checkpoint.run(batch_parameters={"dataframe": frame},
-                             run_id=RunIdentifier(run_name=provider, run_time=run_time))
+        run_id = RunIdentifier(run_name=provider, run_time=run_time)
+        # What ValidationDefinition.run does, less its per-call store lookups and its storing of the
+        # raw result: one batch per provider for the four suites, and each result stored once,
+        # after disclosure control (GX's own bookkeeping was two thirds of the validation time).
+        validator = Validator(batch_definition=batch, batch_parameters={"dataframe": frame}, result_format=RESULT_FORMAT)
         results[provider], shown[provider] = {}, {}
-        for key, result in run.run_results.items():
+        for definition in definitions:
+            result = validator.validate_expectation_suite(definition.suite)
+            result.meta.update(validation_id=definition.id, checkpoint_id=None, run_id=run_id, validation_time=run_time,
+                               batch_parameters={"dataframe": "<DATAFRAME>"})
             results[provider][result.suite_name] = _compact(result)
             _control(result, measures[measures["provider"] == provider], by_id, profile)
             if "ge_load_time" in result.meta.get("batch_markers", {}):  # the clock, not the data
                 result.meta["batch_markers"]["ge_load_time"] = run_time.strftime("%Y%m%dT%H%M%S.%fZ")
+            key = ValidationResultIdentifier(expectation_suite_identifier=ExpectationSuiteIdentifier(name=result.suite_name),
+                                             run_id=run_id, batch_identifier=validator.active_batch_id)
             context.validation_results_store.set(key, result)
             shown[provider][result.suite_name] = _compact(result)
-        log.info("validated data quality for %s: %s", provider, "passed" if run.success else "some checks failed")
+        passed = all(r["success"] for r in results[provider].values())
+        log.info("validated data quality for %s: %s", provider, "passed" if passed else "some checks failed")
     if docs is not None:
         _build_site(context, docs)
     return results, shown
