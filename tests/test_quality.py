@@ -235,3 +235,19 @@ def test_data_docs_are_byte_identical_on_a_rerun(checked, tmp_path):
     files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file())
     assert [f for f in files if (first / f).read_bytes() != (again / f).read_bytes()] == []
+
+
+def test_duplicate_key_check_counts_exactly_what_a_plain_group_by_counts():
+    """DQ03's key check groups on a hash first; it must count what grouping on the key counts,
+    including NULL keys (grouped together) and a key over several columns."""
+    from pipeline.warehouse import sql_text, strip_comments
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT * FROM (VALUES ('A', '1', 'x'), ('A', '1', 'x'), ('A', '1', 'y'), "
+                "('A', '2', 'x'), ('B', '1', 'x'), ('B', NULL, NULL), ('B', NULL, NULL), ('B', NULL, NULL), "
+                "('C', '9', 'z')) AS v(OrgIDProv, k1, k2)")
+    template = strip_comments(sql_text("dq03_duplicate_key"))
+    for key, expected in (("k1", {"A": 2, "B": 2, "C": 0}), ("k1, k2", {"A": 1, "B": 2, "C": 0})):
+        got = con.execute(template.format(table="t", key=key)).df().set_index("provider")
+        assert {p: int(n) for p, n in got["count"].items()} == expected
+        assert {p: int(n) for p, n in got["total"].items()} == {"A": 4, "B": 4, "C": 1}

@@ -22,7 +22,7 @@ SELECT
     a.band AS age_band
 FROM mpi
 LEFT JOIN ref_ethnic_category AS r ON r.code = mpi.letter
-LEFT JOIN ref_age_band AS a ON mpi.age BETWEEN a.lo AND a.hi
+LEFT JOIN ref_age_band AS a ON a.age = mpi.age
 QUALIFY row_number() OVER (
     PARTITION BY provider, Person_ID ORDER BY status = 'valid' DESC, category, sex, age_band
 ) = 1;
