@@ -90,6 +90,17 @@ def test_no_text_runs_past_the_page_margins(published):
         assert words and not outside, (pdf.name, outside[:5])
 
 
+def test_every_glyph_comes_from_the_shipped_fonts(published):
+    """The shipped Noto Sans is cut down to Latin, punctuation and symbols (subsetting the full
+    font cost each report about a second): any character it lacks would fall back to a system
+    font, which pdffonts would list. Only the two shipped faces, embedded, may appear."""
+    for pdf in sorted((published / "reports").glob("*.pdf")):
+        listing = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+        fonts = [line.split()[0].split("+")[-1] for line in listing.splitlines()[2:] if line.strip()]
+        assert fonts and set(fonts) <= {"Noto-Sans", "Noto-Sans-Bold"}, (pdf.name, listing)
+        assert all(" yes yes " in line for line in listing.splitlines()[2:]), (pdf.name, listing)
+
+
 def test_reports_are_byte_identical_across_runs(published, tmp_path, year):
     again = publish_sample(tmp_path / "out", tmp_path / "work", year)
     for pdf in sorted((published / "reports").glob("*.pdf")):
