@@ -196,12 +196,18 @@ def render_reports(spec: RunSpec) -> dict[str, str]:
     params = {**spec.parameters(), "code_version": publish.code_version()}
     inputs = [{"name": str(p.relative_to(spec.extracts)), "sha256": sha256(p)} for p in input_files_for(spec).values()]
     catalogue = load_catalogue()
+    # The comparison with other providers reads only the totals and ethnic groups of every provider:
+    # each job carries (and each worker unpickles) that, not the whole national table.
+    compared = published[published["breakdown"].isin(["total", "ethnic_group"])]
+    # ALL's report is the longest (about twice a provider's): start it first so that neither
+    # worker is left rendering it alone at the end.
+    order = sorted(names, key=lambda code: code != "ALL")
     jobs = [ReportJob(
-        context=dict(provider=code, provider_name=name, year=spec.year, rows=published[published["provider"] == code],
+        context=dict(provider=code, provider_name=names[code], year=spec.year, rows=published[published["provider"] == code],
                      decision=decisions[code], quality=quality, catalogue=catalogue, params=params, inputs=inputs,
-                     all_rows=published),
+                     all_rows=compared),
         target=spec.staging / "reports" / f"{code}.pdf", publication_date=spec.publication_date,
-    ) for code, name in names.items()]
+    ) for code in order]
     outcome = {}
     # Reports are independent: render them on both cores (each worker sets SOURCE_DATE_EPOCH itself).
     for code, seconds, pages in render_all(jobs, workers=2):

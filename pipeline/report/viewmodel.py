@@ -92,8 +92,9 @@ def provider_context(
     inputs: list[dict],
     all_rows: pd.DataFrame | None = None,
 ) -> dict:
-    """Everything one provider's (or ALL's) report shows, formatted. ``all_rows`` is the whole
-    published table, for the comparison with other providers."""
+    """Everything one provider's (or ALL's) report shows, formatted. ``all_rows`` is every
+    provider's published rows (at least their totals and ethnic groups), for the comparison with
+    other providers."""
     config = params["config"]
     context = {
         "lang": "en-GB",
