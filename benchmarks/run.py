@@ -4,8 +4,8 @@ floor (DuckDB only loading the files) and a baseline (pandas, as an analyst woul
 Each stage runs in its own process so its peak memory (max RSS) is its own. The national
 extract is generated once into benchmarks/cache/ and reused. Figures are printed, never asserted.
 
-    python -m benchmarks.run                  # national scale (about 60 providers)
-    python -m benchmarks.run --scales sample,region,national   # how cost grows with the data
+    python -m benchmarks.run                    # sample, region and national: how cost grows with the data
+    python -m benchmarks.run --scales national  # national scale only (about 60 providers)
 """
 
 from __future__ import annotations
@@ -246,7 +246,7 @@ def report(all_results: dict[str, dict]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scales", default="national", help="comma-separated: sample,region,national")
+    parser.add_argument("--scales", default="sample,region,national", help="comma-separated: sample,region,national")
     args = parser.parse_args()
     CACHE.mkdir(parents=True, exist_ok=True)
     results = {scale: bench(scale) for scale in args.scales.split(",")}
