@@ -124,7 +124,7 @@ def compute_indicators(
             cube = indicator_cube(con, ind, {**params, **extra})
             for breakdown in ind.breakdowns:
                 frame = _breakdown(ind, cube, pop, breakdown, config.comparator, providers)
-                frames.append(_with_statistics(ind, frame, statistic))
+                frames.append(_with_statistics(ind, frame, statistic, config.comparator))
             if ind.standardised:
                 frames.extend(_standardised(ind, cube, pop, b, config.comparator)
                               for b in ind.breakdowns if b in STANDARDISED_BREAKDOWNS)
@@ -282,7 +282,7 @@ def _labels(frame: pd.DataFrame, keys: list[str]) -> pd.Series:
     return labels
 
 
-def _with_statistics(ind: Indicator, frame: pd.DataFrame, statistic: str) -> pd.DataFrame:
+def _with_statistics(ind: Indicator, frame: pd.DataFrame, statistic: str, comparator: str) -> pd.DataFrame:
     """Values, 95% limits, the ratio to White British and its significance."""
     num = frame["numerator"].to_numpy(float)
     den = frame["denominator"].to_numpy(float)
@@ -319,10 +319,17 @@ def _with_statistics(ind: Indicator, frame: pd.DataFrame, statistic: str) -> pd.
         ratio_upper_95=ratio[2],
     )
     out["significance"] = stats.significance(out["ratio_lower_95"].to_numpy(), out["ratio_upper_95"].to_numpy())
-    no_ratio = (out["breakdown"] == "total") | (out["group_code"] == "NOT_KNOWN")
-    out.loc[no_ratio, ["comparator_ratio", "ratio_lower_95", "ratio_upper_95"]] = np.nan
-    out.loc[no_ratio, "significance"] = ""
-    return out
+    return _without_self_comparison(out, comparator)
+
+
+def _without_self_comparison(frame: pd.DataFrame, comparator: str) -> pd.DataFrame:
+    """No ratio where there is nothing to compare: the total, 'Not known', and White British's own
+    row (a group against itself would get a ratio of 1 with a meaningless interval)."""
+    no_ratio = ((frame["breakdown"] == "total") | (frame["group_code"] == "NOT_KNOWN")
+                | ((frame["breakdown"] == "ethnic_category") & (frame["group_code"] == comparator)))
+    frame.loc[no_ratio, ["comparator_ratio", "ratio_lower_95", "ratio_upper_95"]] = np.nan
+    frame.loc[no_ratio, "significance"] = ""
+    return frame
 
 
 STANDARDISED_BREAKDOWNS = ("total", "ethnic_group", "ethnic_category")
@@ -379,9 +386,7 @@ def _standardised(ind: Indicator, cube: pd.DataFrame, population: pd.DataFrame, 
     frame["group_code"] = _codes(frame, keys)
     frame["group_label"] = _labels(frame, keys)
     frame["significance"] = stats.significance(frame["ratio_lower_95"].to_numpy(), frame["ratio_upper_95"].to_numpy())
-    no_ratio = (frame["breakdown"] == "total") | (frame["group_code"] == "NOT_KNOWN")
-    frame.loc[no_ratio, ["comparator_ratio", "ratio_lower_95", "ratio_upper_95"]] = np.nan
-    frame.loc[no_ratio, "significance"] = ""
+    frame = _without_self_comparison(frame, comparator)
     comp_counts = cn.to_numpy().sum(axis=1) if len(cn) else np.array([])
     frame = frame.merge(pd.DataFrame({"provider": wide_p.index.get_level_values("provider"), "comp_numerator": comp_counts})
                         .drop_duplicates("provider"), on="provider", how="left")

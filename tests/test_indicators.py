@@ -82,6 +82,17 @@ def test_ac01_ratio_to_white_british(values):
     assert _row(values, "AC01", "P1", "total", "TOTAL").significance == ""
 
 
+def test_white_british_own_row_has_no_ratio_to_itself(values):
+    """The comparator against itself would be 'similar' with an interval around 1 that means
+    nothing; its row keeps its value and interval but no ratio, in every statistic."""
+    own = values[(values.breakdown == "ethnic_category") & (values.group_code == "A")]
+    assert len(own) > 0 and own["value"].notna().any()
+    assert own[["comparator_ratio", "ratio_lower_95", "ratio_upper_95"]].isna().all().all()
+    assert (own["significance"] == "").all()
+    others = values[(values.breakdown == "ethnic_category") & ~values.group_code.isin(["A", "NOT_KNOWN"])]
+    assert others["ratio_lower_95"].notna().any()
+
+
 def test_all_providers_count_each_person_once(values):
     # p5 is seen by both providers: counted at each provider but once across them.
     assert _row(values, "AC01", "P2", "ethnic_group", "BLACK").numerator == 1
