@@ -167,6 +167,11 @@ def _warehouse_inputs(spec: RunSpec) -> dict[str, str] | None:
         return dict(query(con, "SELECT tbl, sha256 FROM loaded_inputs").itertuples(index=False, name=None))
 
 
+def england(config: AuditConfig) -> tuple[str, ...]:
+    """The rows published unrounded: ALL when the run covers every provider in England."""
+    return ("ALL",) if config.national_run else ()
+
+
 def publish_tables(spec: RunSpec) -> pd.DataFrame:
     """The disclosure-controlled indicator and data-quality tables, written to staging."""
     with connect(spec.warehouse, read_only=True) as con:
@@ -174,7 +179,7 @@ def publish_tables(spec: RunSpec) -> pd.DataFrame:
         quality = published_quality(con, spec.year, spec.config)
     wanted = list(providers(spec)) + ["ALL"]
     values = values[values["provider"].isin(wanted)]
-    published = disclosure.apply(values, spec.config.disclosure_profile)
+    published = disclosure.apply(values, spec.config.disclosure_profile, unrounded_providers=england(spec.config))
     data = spec.staging / "data"
     data.mkdir(parents=True, exist_ok=True)
     published.to_csv(data / "indicators.csv", index=False, float_format="%.10g")
@@ -192,7 +197,7 @@ def render_reports(spec: RunSpec) -> dict[str, str]:
     names = providers(spec)
     share = float(report_quality(quality, "ALL")["valid_share"])
     decisions["ALL"] = decision_for("ALL", share, level_for_share(share, spec.config), spec.config)
-    names["ALL"] = "All providers"
+    names["ALL"] = "England" if spec.config.national_run else "All providers"
     params = {**spec.parameters(), "code_version": publish.code_version()}
     inputs = [{"name": str(p.relative_to(spec.extracts)), "sha256": sha256(p)} for p in input_files_for(spec).values()]
     catalogue = load_catalogue()

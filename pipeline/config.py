@@ -30,6 +30,9 @@ class AuditConfig:
     comparator: str = "A"
     coding_convention: str = "nhs"
     standard_population: str = "esp2013"
+    # The extracts hold every provider in England: the ALL rows are England's totals, published
+    # unrounded as NHS England publishes them (interfaces.md), and ALL's report is titled England.
+    national_run: bool = False
 
     def __post_init__(self) -> None:
         if not 0 <= self.ethnicity_withhold_below <= self.ethnicity_warn_below <= 1:
@@ -69,7 +72,7 @@ def load_config(path: Path | str | None) -> AuditConfig:
     if unknown:
         raise ConfigError(f"configuration file {path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(known)}")
     for key, value in data.items():
-        expected = float if known[key] in ("float", float) else str
+        expected = {"float": float, "bool": bool}.get(str(known[key]), str)
         if expected is float and isinstance(value, int) and not isinstance(value, bool):
             data[key] = float(value)
         elif not isinstance(data[key], expected):

@@ -57,3 +57,34 @@ def test_report_tables_show_only_published_counts(published_sample):
                 continue
             count = int(m.group(2).replace(",", ""))
             assert count == 0 or (count >= 5 and count % 5 == 0), f"{pdf.name}: {line.strip()}"
+
+
+def test_national_run_publishes_england_totals_unrounded_and_nothing_else(tmp_path):
+    """interfaces.md: in a national run the ALL rows are England's totals, not rounded; every
+    provider's rows stay disclosure-controlled. The setting comes from the TOML configuration."""
+    from dataclasses import replace
+
+    from conftest import SAMPLE, sample_years
+    from pipeline import audit
+    from pipeline.config import load_config
+    from pipeline.contract import ALL_TABLES
+
+    (tmp_path / "audit.toml").write_text("national_run = true\n")
+    national = load_config(tmp_path / "audit.toml")
+    assert national.national_run and not load_config(None).national_run
+    spec = audit.RunSpec(extracts=SAMPLE, out=tmp_path / "out", year=sample_years()[-1], work=tmp_path / "work",
+                         publication_date="2025-07-15")
+    for table in ALL_TABLES:
+        audit.ingest(spec, table)
+    audit.validate(spec)
+    raw = audit.compute(spec)
+    default = audit.publish_tables(spec)
+    england = audit.publish_tables(replace(spec, config=national))
+    key = ["provider", "indicator_id", "statistic", "breakdown", "group_code"]
+    raw_all = raw[raw["provider"] == "ALL"].set_index(key)["numerator"]
+    pub_all = england[england["provider"] == "ALL"].set_index(key)["numerator"]
+    assert (pub_all.reindex(raw_all.index).fillna(-1) == raw_all.fillna(-1)).all()
+    assert (raw_all % 5 != 0).any()  # so the check above could fail: some totals are not multiples of 5
+    others = england[england["provider"] != "ALL"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(others, default[default["provider"] != "ALL"].reset_index(drop=True))
+    assert (_published_counts(others[["numerator", "denominator"]]) % 5 == 0).all()
