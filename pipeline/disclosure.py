@@ -37,6 +37,15 @@ VALUE_COLUMNS = ["value", "lower_95", "upper_95", "comparator_ratio", "ratio_low
                  "funnel_lower_95", "funnel_upper_95", "funnel_lower_998", "funnel_upper_998",
                  "previous_value", "change", "change_lower_95", "change_upper_95"]
 PREVIOUS_COLUMNS = ["previous_value", "change", "change_lower_95", "change_upper_95"]
+# Reasons for a row whose own numbers are published but whose ratio or change is not.
+COMPARATOR_RULE = "comparator count small (ratio)"
+PREVIOUS_RULE = "last year's count small (change)"
+
+
+def hides_own_numbers(reason: object) -> bool:
+    """Whether a row's `suppressed` reason hid its own count, value and interval (rather than only
+    its ratio or its change since last year)."""
+    return isinstance(reason, str) and reason != "" and not reason.endswith((COMPARATOR_RULE, PREVIOUS_RULE))
 BLOCK = ["year", "provider", "indicator_id", "statistic", "breakdown"]
 
 
@@ -79,14 +88,18 @@ def apply(frame: pd.DataFrame, profile_name: str = "nhs", unrounded_providers: t
     if "previous_numerator" in out:  # last year's value follows the same rule as this year's
         prev_small = out["previous_numerator"].astype(float) < profile.min_for_value
         prev_small |= out["previous_numerator"].astype(float).between(profile.suppress_from, profile.suppress_to)
+        prev_hidden = prev_small & ~exempt & out["previous_value"].notna()
         for col in PREVIOUS_COLUMNS:
             out[col] = out[col].where(~(prev_small & ~exempt))
+        reasons[prev_hidden & (reasons == "")] = f"{profile.name}: {PREVIOUS_RULE}"
         out["change_significance"] = out["change_significance"].where(out["change"].notna(), "")
     # A ratio also reveals the comparator's count: hide it when the comparator is suppressible.
     if "comp_numerator" in out:
         comp_small = out["comp_numerator"].astype(float).between(profile.suppress_from, profile.min_for_value - 1)
+        ratio_hidden = comp_small & ~exempt & out["comparator_ratio"].notna()
         for col in ("comparator_ratio", "ratio_lower_95", "ratio_upper_95"):
             out[col] = out[col].where(~(comp_small & ~exempt))
+        reasons[ratio_hidden & (reasons == "")] = f"{profile.name}: {COMPARATOR_RULE}"
     out["significance"] = out["significance"].where(out["comparator_ratio"].notna(), "")
 
     rounded_num = round_count(num, profile.rounding).where(~hidden)

@@ -72,3 +72,25 @@ def test_quality_counts_hide_small_counts_and_their_percentages():
     assert out.persons.iloc[0] == 1005
     assert pd.isna(out.invalid.iloc[0]) and np.isnan(out.invalid_percent.iloc[0])
     assert "invalid" in out.suppressed.iloc[0]
+
+
+def test_a_ratio_hidden_for_a_small_comparator_count_says_why():
+    """interfaces.md: suppressed values are empty with `suppressed` naming the rule, including a
+    ratio hidden because the White British count it rests on is small."""
+    frame = _block({"WHITE": 120, "BLACK": 60, "MIXED": 47}).assign(comp_numerator=[3, 3, 3], comp_denominator=900)
+    out = disclosure.apply(frame)
+    black = out[out.group_code == "BLACK"].iloc[0]
+    assert black.numerator == 60 and not np.isnan(black.value)
+    assert np.isnan(black.comparator_ratio) and black.significance == ""
+    assert black.suppressed == f"nhs: {disclosure.COMPARATOR_RULE}"
+
+
+def test_last_years_value_hidden_for_a_small_count_says_why():
+    frame = _block({"WHITE": 120, "BLACK": 60, "MIXED": 47}).assign(
+        previous_numerator=[110, 2, 40], previous_value=[1.0, 2.0, 3.0], change=[0.1, 0.2, 0.3],
+        change_lower_95=[0.0, 0.0, 0.0], change_upper_95=[0.2, 0.4, 0.6], change_significance="similar")
+    out = disclosure.apply(frame)
+    black = out[out.group_code == "BLACK"].iloc[0]
+    assert np.isnan(black.previous_value) and np.isnan(black.change) and black.numerator == 60
+    assert black.suppressed == f"nhs: {disclosure.PREVIOUS_RULE}"
+    assert out[out.group_code == "WHITE"].iloc[0].suppressed == ""

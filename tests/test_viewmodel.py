@@ -171,3 +171,26 @@ def test_chart_axes_step_in_round_numbers_and_cover_the_data():
         assert any(math.isclose(mantissa, m) for m in (1, 2, 2.5, 5)), (top, ticks)
         assert all(math.isclose(b - a, step) for a, b in zip(ticks, ticks[1:])), (top, ticks)
     assert nice_ticks(250) == [0, 50, 100, 150, 200, 250]
+
+
+def test_a_row_whose_ratio_alone_is_hidden_still_counts_as_published():
+    """A row whose ratio (or last year's value) alone was hidden keeps its own numbers: its table
+    cells show them, its ratio shows '*', and it is not treated as a hidden row elsewhere."""
+    from pipeline import disclosure
+    from pipeline.indicators import load_catalogue
+    from pipeline.report.format import SUPPRESSED, UNDEFINED
+
+    assert not disclosure.hides_own_numbers(f"nhs: {disclosure.COMPARATOR_RULE}")
+    assert not disclosure.hides_own_numbers(f"nhs: {disclosure.PREVIOUS_RULE}")
+    assert disclosure.hides_own_numbers("nhs: count 1-4 (numerator)")
+    assert not disclosure.hides_own_numbers("") and not disclosure.hides_own_numbers(float("nan"))
+    ind = next(i for i in load_catalogue() if i.id == "CO01")
+    r = pd.Series({"breakdown": "ethnic_group", "group_code": "BLACK", "group_label": "Black", "numerator": 60,
+                   "denominator": 10_000, "value": 600.0, "lower_95": 450.0, "upper_95": 770.0,
+                   "comparator_ratio": float("nan"), "ratio_lower_95": float("nan"), "ratio_upper_95": float("nan"),
+                   "significance": "", "suppressed": f"nhs: {disclosure.COMPARATOR_RULE}"})
+    shown = cells(ind, r)
+    assert shown["value"] == "600.0" and shown["numerator"] == "60" and shown["ratio"] == SUPPRESSED
+    # a value missing for another reason (e.g. a standardised rate from fewer than 10 events) is 'n/a'
+    assert cells(ind, r.copy().replace({600.0: float("nan")}))["value"] == UNDEFINED
+    assert cells(ind, pd.concat([r.drop("suppressed"), pd.Series({"suppressed": ""})]))["ratio"] == UNDEFINED

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline import contract
+from pipeline import contract, disclosure
 from pipeline.indicators import Indicator
 from pipeline.report.charts import Point
 from pipeline.report.format import SUPPRESSED, UNDEFINED, fmt_count, fmt_interval, fmt_number, fmt_ratio, missing
@@ -30,7 +30,7 @@ def ordered_rows(rows: pd.DataFrame) -> pd.DataFrame:
 def undefined(ind: Indicator, r: pd.Series, column: str) -> bool:
     """A value with nothing to show (rather than hidden): 'Not known' has no population, a mean
     has no denominator, a standardised rate is not calculated from fewer than 10 events."""
-    hidden = isinstance(r["suppressed"], str) and r["suppressed"] != ""
+    hidden = disclosure.hides_own_numbers(r["suppressed"])
     no_population = ind.method == "rate" and str(r["group_code"]).split("|")[0] == "NOT_KNOWN"
     if column == "numerator":
         return not hidden
@@ -53,8 +53,9 @@ def cells(ind: Indicator, r: pd.Series, label: str | None = None) -> dict:
     if comparator or total:
         ratio, ratio_ci, compared = "", "", "comparator" if comparator else ""
     else:
+        ratio_hidden = value == SUPPRESSED or str(r["suppressed"]).endswith(disclosure.COMPARATOR_RULE)
         ratio = fmt_ratio(r["comparator_ratio"]) if not missing(r["comparator_ratio"]) else (
-            SUPPRESSED if value == SUPPRESSED else UNDEFINED)
+            SUPPRESSED if ratio_hidden else UNDEFINED)
         ratio_ci = fmt_interval(r["ratio_lower_95"], r["ratio_upper_95"], 2)
         compared = COMPARED.get(r["significance"], "")
     return {

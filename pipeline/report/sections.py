@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline import contract
+from pipeline import contract, disclosure
 from pipeline.indicators import Indicator
 from pipeline.report import cells as vm
 from pipeline.report.charts import Panel, data_uri, small_multiples
@@ -64,7 +64,7 @@ def _intersection(ind: Indicator, rows: pd.DataFrame, word: str, strata: dict) -
 
 def _intersection_alt(ind: Indicator, rows: pd.DataFrame, word: str, title: str) -> str:
     lead = f"Small multiples of {title.lower()}, one panel per ethnic group, with 95% confidence intervals."
-    sig = rows[rows["significance"].isin(["higher", "lower"]) & (rows["suppressed"].fillna("") == "")]
+    sig = rows[rows["significance"].isin(["higher", "lower"]) & ~rows["suppressed"].map(disclosure.hides_own_numbers)]
     sig = sig[~sig[["comparator_ratio", "ratio_lower_95", "ratio_upper_95"]].isna().any(axis=1)]
     if sig.empty:
         return f"{lead} No group differs significantly from White British people of the same {word}."
@@ -84,7 +84,8 @@ def compared(rows: pd.DataFrame, catalogue: list[Indicator], provider: str) -> d
         if plot:
             plots.append(plot)
         groups = mine[(mine["breakdown"] == "ethnic_group") & (mine["provider"] != "ALL")
-                      & ~mine["funnel_position"].isin(["", "within limits"]) & (mine["suppressed"].fillna("") == "")]
+                      & ~mine["funnel_position"].isin(["", "within limits"])
+                      & ~mine["suppressed"].map(disclosure.hides_own_numbers)]
         if provider != "ALL":
             groups = groups[groups["provider"] == provider]
         order = {g: i for i, g in enumerate(vm.GROUP_ORDER)}
@@ -156,6 +157,8 @@ SUPPRESSION_MEANING = {
     "count 0-7 (denominator)": "the denominator was between 0 and 7",
     "value from fewer than 5": "the value would rest on fewer than 5 people or events",
     "complementary suppression": "hidden so that another hidden number cannot be worked out by subtraction",
+    disclosure.COMPARATOR_RULE: "the ratio to White British was hidden because the White British count was small",
+    disclosure.PREVIOUS_RULE: "last year's value and the change were hidden because last year's count was small",
 }
 
 

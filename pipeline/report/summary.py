@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from pipeline import contract
+from pipeline import contract, disclosure
 from pipeline.indicators import STANDARDISED, Indicator
 from pipeline.report.format import (fmt_change, fmt_change_interval, fmt_interval, fmt_number,
                                     fmt_ratio_sentence, log_size, missing)
@@ -34,7 +34,7 @@ def significant(rows: pd.DataFrame) -> pd.DataFrame:
     """Ethnic group rows that differ significantly from the comparator and are safe to report,
     largest difference first."""
     ok = rows[(rows["breakdown"] == "ethnic_group") & rows["significance"].isin(["higher", "lower"])
-              & (rows["group_code"] != "NOT_KNOWN") & (rows["suppressed"].fillna("") == "")]
+              & (rows["group_code"] != "NOT_KNOWN") & ~rows["suppressed"].map(disclosure.hides_own_numbers)]
     ok = ok[~ok[["value", "comparator_ratio", "ratio_lower_95", "ratio_upper_95"]].isna().any(axis=1)]
     ok = ok[ok["comparator_ratio"] > 0]
     size = ok["comparator_ratio"].map(log_size)
@@ -110,7 +110,7 @@ def direction_text(ind: Indicator) -> str:
 def change_sentences(ind: Indicator, rows: pd.DataFrame) -> list[str]:
     """Significant changes since last year (all people and each ethnic group), as sentences."""
     changed = rows[rows["breakdown"].isin(["total", "ethnic_group"]) & rows["change_significance"].isin(
-        ["increased", "decreased"]) & (rows["suppressed"].fillna("") == "")]
+        ["increased", "decreased"]) & ~rows["suppressed"].map(disclosure.hides_own_numbers)]
     changed = changed[~changed[["value", "previous_value", "change_lower_95", "change_upper_95"]].isna().any(axis=1)]
     out = []
     for _, r in changed.iterrows():
