@@ -149,6 +149,23 @@ AGE_BAND_BOUNDS: dict[str, tuple[int, int]] = {
 }
 SURVEY_AGE_BANDS: tuple[str, ...] = AGE_BANDS[1:]
 
+
+def population_band_shares() -> list[tuple[str, str, float]]:
+    """How a population count in a band of the extract goes into the audit's age bands:
+    (band in the file, audit band, share). The audit's own bands map to themselves; five-year
+    bands (extracts.md: '0-4', '5-9', ..., '85-89', '85+', '90+') are spread evenly over their
+    single years of age, so 15-19 gives one fifth to 0-15, two to 16-17 and two to 18-34."""
+    def band_of(age: int) -> str:
+        return next(b for b, (lo, hi) in AGE_BAND_BOUNDS.items() if lo <= age <= hi)
+
+    rows = [(band, band, 1.0) for band in AGE_BANDS]
+    for lo in range(0, 90, 5):
+        ages = range(lo, lo + 5)
+        for band in dict.fromkeys(band_of(a) for a in ages):
+            rows.append((f"{lo}-{lo + 4}", band, sum(band_of(a) == band for a in ages) / len(ages)))
+    rows += [("85+", "65+", 1.0), ("90+", "65+", 1.0)]
+    return rows
+
 SOURCE_OF_REFERRAL: dict[str, str] = {
     "A1": "GP", "A2": "Health visitor", "A3": "Other primary health care",
     "A4": "Maternity service", "B1": "Self", "B2": "Carer or relative",
@@ -365,7 +382,8 @@ REFERENCE_TABLES: tuple[Table, ...] = (
             _c("EthnicGroupCensus", "INTEGER", "Census 2021 ethnic group (ONS code 1 to 19)",
                codes=tuple(str(g.ons_code) for g in CENSUS_ETHNIC_GROUPS)),
             _c("Sex", "VARCHAR", "1 male, 2 female", codes=_codes(SEX_CODES)),
-            _c("AgeBand", "VARCHAR", "Age band", codes=AGE_BANDS),
+            _c("AgeBand", "VARCHAR", "Age band: the audit's bands, or five-year bands spread over them",
+               codes=tuple(dict.fromkeys(source for source, _, _ in population_band_shares()))),
             _c("Count", "BIGINT", "Resident population"),
         ),
         reference=True, person_level=False,

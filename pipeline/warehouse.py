@@ -114,7 +114,9 @@ def create_reference_tables(con: duckdb.DuckDBPyConnection, config: AuditConfig)
         [(age, band) for band, (lo, hi) in contract.AGE_BAND_BOUNDS.items() for age in range(lo, hi + 1)],
         columns=["age", "band"],
     )
-    for name, frame in (("ref_census_group", census), ("ref_ethnic_category", categories), ("ref_age_band", bands)):
+    population_bands = pd.DataFrame(contract.population_band_shares(), columns=["source", "band", "share"])
+    for name, frame in (("ref_census_group", census), ("ref_ethnic_category", categories), ("ref_age_band", bands),
+                        ("ref_population_band", population_bands)):
         con.register("_frame", frame)
         con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _frame").fetchall()
         con.unregister("_frame")

@@ -137,3 +137,27 @@ def test_whole_catalogue_runs_and_lists_every_indicator(values):
     assert set(values.indicator_id) == {i.id for i in load_catalogue()}
     co05 = values[values.indicator_id == "CO05"]
     assert set(co05.statistic) == {"all restrictive interventions", "prone restraint", "seclusion", "rapid tranquillisation"}
+
+
+def test_five_year_population_bands_are_spread_over_the_audit_bands():
+    """extracts.md accepts five-year population bands: spread evenly over single years of age,
+    they give the same staged population as the audit's own bands."""
+    import duckdb
+
+    from pipeline.warehouse import create_reference_tables, run_sql, sql_text, year_params
+
+    per_year = 10.0  # people in every single year of age, 0 to 94
+    five = [(f"{lo}-{lo + 4}", 5 * per_year) for lo in range(0, 90, 5)] + [("90+", 5 * per_year)]
+    own = [(band, (min(hi, 94) - lo + 1) * per_year) for band, (lo, hi) in contract.AGE_BAND_BOUNDS.items()]
+    staged = []
+    for bands in (five, own):
+        con = duckdb.connect()
+        create_reference_tables(con, AuditConfig())
+        con.execute("CREATE TABLE providers AS SELECT 'P1' AS OrgIDProv, 'E1' AS LADistrictAuth")
+        con.execute("CREATE TABLE population (LADistrictAuth VARCHAR, Year INTEGER, EthnicGroupCensus INTEGER, "
+                    "Sex VARCHAR, AgeBand VARCHAR, Count BIGINT)")
+        con.executemany("INSERT INTO population VALUES ('E1', 2021, 1, '2', ?, ?)", bands)
+        run_sql(con, sql_text("stg_population"), year_params(YEAR))
+        staged.append(dict(con.execute("SELECT age_band, population FROM stg_population WHERE provider = 'P1'").fetchall()))
+    assert staged[0] == pytest.approx(staged[1]) and set(staged[0]) == set(contract.AGE_BANDS)
+    assert staged[0]["16-17"] == pytest.approx(2 * per_year)

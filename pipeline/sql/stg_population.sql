@@ -6,9 +6,13 @@ WITH chosen AS (
     SELECT coalesce(max(Year) FILTER (WHERE Year <= $start_year), min(Year)) AS year FROM population
 ),
 pop AS (
-    SELECT p.LADistrictAuth, c.category, c.eth_group, p.Sex AS sex, p.AgeBand AS age_band, p.Count AS n
+    -- Five-year bands are spread over the audit's bands (ref_population_band); a band that is
+    -- neither passes through as it is, and drops out of every age breakdown.
+    SELECT p.LADistrictAuth, c.category, c.eth_group, p.Sex AS sex,
+           coalesce(b.band, p.AgeBand) AS age_band, p.Count * coalesce(b.share, 1) AS n
     FROM population AS p
     JOIN ref_census_group AS c ON c.ons_code = p.EthnicGroupCensus
+    LEFT JOIN ref_population_band AS b ON b.source = trim(p.AgeBand)
     WHERE p.Year = (SELECT year FROM chosen)
 ),
 catchment AS (
