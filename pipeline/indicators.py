@@ -8,6 +8,7 @@ intervals and ratios to White British are computed with :mod:`pipeline.stats`.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,8 @@ from pipeline import contract, funnel, stats
 from pipeline.config import AuditConfig
 from pipeline.standard import standard_population
 from pipeline.warehouse import query, run_sql, sql_text, strip_comments, year_params
+
+log = logging.getLogger("mhaudit")
 
 CATALOGUE_PATH = Path(__file__).parent / "catalogue.yaml"
 BREAKDOWNS: dict[str, list[str]] = {
@@ -113,6 +116,12 @@ def compute_indicators(
     """Every catalogue indicator, per provider and ALL, for every breakdown it declares (unsuppressed)."""
     params = year_params(year)
     population = query(con, "SELECT * FROM stg_population")
+    empty = empty_strata(population)
+    if len(empty):
+        shown = "; ".join(f"{r.provider} {r.category} sex {r.sex} {r.age_band}" for r in empty.head(5).itertuples())
+        log.warning("the population extract has %s sex and age stratum(s) with no population (%s%s): a data error; "
+                    "the age-sex standardised rates of those ethnic categories are not calculated",
+                    len(empty), shown, "; ..." if len(empty) > 5 else "")
     providers = query(con, "SELECT DISTINCT OrgIDProv AS p FROM mhs001mpi UNION SELECT DISTINCT OrgIDProv FROM providers "
                            "UNION SELECT 'ALL' ORDER BY 1")["p"].tolist()
     frames = []
@@ -133,6 +142,22 @@ def compute_indicators(
     return out[OUTPUT_COLUMNS].sort_values(
         ["indicator_id", "provider", "statistic", "breakdown", "group_code"], key=_provider_last
     ).reset_index(drop=True)
+
+
+def empty_strata(population: pd.DataFrame) -> pd.DataFrame:
+    """Provider x ethnic category x sex x age band strata with no population. methods.md: such a
+    stratum is a data error, not a division by zero; the category's standardised rate is left
+    empty and the run says so."""
+    pop = population[population["sex"].isin(list(contract.SEX_CODES)) & population["age_band"].isin(contract.AGE_BANDS)
+                     & population["category"].notna()]
+    if pop.empty:
+        return pd.DataFrame(columns=["provider", "category", "sex", "age_band", "population"])
+    keys = ["provider", "category", "sex", "age_band"]
+    total = pop.groupby(keys)["population"].sum()
+    full = pd.MultiIndex.from_product([sorted(pop["provider"].unique()), sorted(pop["category"].unique()),
+                                       list(contract.SEX_CODES), list(contract.AGE_BANDS)], names=keys)
+    total = total.reindex(full, fill_value=0)
+    return total[total <= 0].reset_index()
 
 
 def with_change(values: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:

@@ -161,3 +161,29 @@ def test_five_year_population_bands_are_spread_over_the_audit_bands():
         staged.append(dict(con.execute("SELECT age_band, population FROM stg_population WHERE provider = 'P1'").fetchall()))
     assert staged[0] == pytest.approx(staged[1]) and set(staged[0]) == set(contract.AGE_BANDS)
     assert staged[0]["16-17"] == pytest.approx(2 * per_year)
+
+
+def test_a_stratum_without_population_is_reported_as_a_data_error(tmp_path, caplog):
+    """methods.md: a stratum with population 0 is a data error, not a division by zero."""
+    from pipeline.indicators import empty_strata
+
+    white_british = next(g.ons_code for g in contract.CENSUS_ETHNIC_GROUPS if g.nhs_code == "A")
+    write_extract(tmp_path, {
+        "MHS001MPI": [_person("p1", "P1", "A")],
+        "Population": population(["E1"], {(white_british, "2", "65+"): 0}),
+        "Providers": [{"OrgIDProv": "P1", "ProviderName": "One", "LADistrictAuth": "E1"}],
+    })
+    with connect(tmp_path / "w.duckdb") as con:
+        load_year(con, tmp_path, YEAR)
+        stage(con, YEAR, AuditConfig())
+        pop = con.execute("SELECT * FROM stg_population").df()
+        empty = empty_strata(pop)
+        assert empty[["provider", "category", "sex", "age_band"]].values.tolist() == [
+            ["ALL", "A", "2", "65+"], ["P1", "A", "2", "65+"]]
+        assert empty_strata(pop.assign(population=1)).empty
+        with caplog.at_level("WARNING", logger="mhaudit"):
+            values = compute_indicators(con, YEAR, AuditConfig(), [i for i in load_catalogue() if i.id == "CO01"])
+    assert "1 sex and age" not in caplog.text and "2 sex and age stratum(s) with no population" in caplog.text
+    own = values[(values.provider == "P1") & (values.statistic == "age-sex standardised rate")
+                 & (values.breakdown == "ethnic_category") & (values.group_code == "A")]
+    assert len(own) == 1 and own["value"].isna().all()
