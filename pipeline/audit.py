@@ -179,7 +179,8 @@ def publish_tables(spec: RunSpec) -> pd.DataFrame:
         quality = published_quality(con, spec.year, spec.config)
     wanted = list(providers(spec)) + ["ALL"]
     values = values[values["provider"].isin(wanted)]
-    published = disclosure.apply(values, spec.config.disclosure_profile, unrounded_providers=england(spec.config))
+    published = disclosure.apply(values, spec.config.disclosure_profile, unrounded_providers=england(spec.config),
+                                 coding_convention=spec.config.coding_convention)
     data = spec.staging / "data"
     data.mkdir(parents=True, exist_ok=True)
     published.to_csv(data / "indicators.csv", index=False, float_format="%.10g")

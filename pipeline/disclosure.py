@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from pipeline import contract
+
 
 @dataclass(frozen=True)
 class Profile:
@@ -55,7 +57,8 @@ def round_count(counts: pd.Series, base: int) -> pd.Series:
     return pd.Series(np.floor(arr / base + 0.5) * base, index=counts.index)
 
 
-def apply(frame: pd.DataFrame, profile_name: str = "nhs", unrounded_providers: tuple[str, ...] = ()) -> pd.DataFrame:
+def apply(frame: pd.DataFrame, profile_name: str = "nhs", unrounded_providers: tuple[str, ...] = (),
+          coding_convention: str = "nhs") -> pd.DataFrame:
     """The publishable version of an indicator table, with ``suppressed`` naming each rule applied.
 
     ``unrounded_providers`` lists providers whose rows are published unrounded and unsuppressed
@@ -72,7 +75,7 @@ def apply(frame: pd.DataFrame, profile_name: str = "nhs", unrounded_providers: t
     reasons[small_num & ~exempt] = f"{profile.rule()} (numerator)"
     reasons[small_den & ~small_num & ~exempt] = f"{profile.rule()} (denominator)"
     primary = reasons != ""
-    complementary = _complementary(out, primary) & ~exempt
+    complementary = _complementary(out, primary, coding_convention) & ~exempt
     reasons[complementary] = f"{profile.name}: complementary suppression"
     hidden = primary | complementary
 
@@ -110,18 +113,48 @@ def apply(frame: pd.DataFrame, profile_name: str = "nhs", unrounded_providers: t
     return out.drop(columns=[c for c in ("comp_numerator", "comp_denominator", "previous_numerator") if c in out])
 
 
-def _complementary(frame: pd.DataFrame, primary: pd.Series) -> pd.Series:
-    """A second suppressed cell in every block (one breakdown of one indicator) with exactly one."""
-    extra = pd.Series(False, index=frame.index)
-    partitions = frame["breakdown"] != "total"
-    for _, block in frame[partitions].groupby(BLOCK, sort=False):
-        hidden = primary[block.index]
-        if hidden.sum() != 1:
-            continue
-        candidates = block.loc[~hidden & (block["numerator"].astype(float) > 0), "numerator"].astype(float)
-        if len(candidates):
-            extra[candidates.sort_values(kind="stable").index[0]] = True
-    return extra
+def _complementary(frame: pd.DataFrame, primary: pd.Series, coding_convention: str = "nhs") -> pd.Series:
+    """Second suppressed cells, so that no hidden count can be worked out by subtraction from a
+    published total: in every block (one breakdown of one indicator) and in every part of a block
+    that adds up to a published group (a group's categories; a group's sexes or age bands) where
+    exactly one cell is hidden, the smallest other non-zero cell is hidden too. Repeated until
+    nothing changes, as one new cell can leave another part with one."""
+    hidden = primary.to_numpy(bool).copy()
+    extra = np.zeros(len(frame), bool)
+    numerator = frame["numerator"].to_numpy(float)
+    parts = _parts(frame, coding_convention)
+    for _ in range(10):
+        changed = False
+        for part in parts:  # positions, in the frame's order
+            if hidden[part].sum() != 1:
+                continue
+            candidates = part[~hidden[part] & (numerator[part] > 0)]
+            if len(candidates):
+                pick = candidates[np.argsort(numerator[candidates], kind="stable")[0]]
+                extra[pick] = hidden[pick] = changed = True
+        if not changed:
+            break
+    return pd.Series(extra, index=frame.index)
+
+
+def _parts(frame: pd.DataFrame, coding_convention: str) -> list[np.ndarray]:
+    """The row sets that add up to a published total: each breakdown block, and within it each
+    ethnic group's categories (under the run's coding convention: Chinese is in the Other group
+    under NHS coding and in the Asian group under the census's) or each group's sexes or age bands."""
+    frame = frame.reset_index(drop=True)  # positions
+    detailed = frame["breakdown"] != "total"
+    blocks = [block.index.to_numpy() for _, block in frame[detailed].groupby(BLOCK, sort=False)]
+    categories = frame["breakdown"] == "ethnic_category"
+    strata = frame["breakdown"].isin(["ethnic_group_x_sex", "ethnic_group_x_age"])
+    strata_group = frame.loc[strata, "group_code"].astype(str).str.split("|").str[0]
+    group_of = "nhs_group" if coding_convention == "nhs" else "census_group"
+    parent = {g.nhs_code: getattr(g, group_of) for g in contract.CENSUS_ETHNIC_GROUPS if g.nhs_code}
+    key = pd.Series(np.nan, index=frame.index, dtype=object)
+    key[categories] = frame.loc[categories, "group_code"].map(parent)
+    key[strata] = strata_group
+    nested = key.notna()
+    # The groups' parts first: a complement found there also completes its block.
+    return [rows.index.to_numpy() for _, rows in frame[nested].groupby([*BLOCK, key[nested]], sort=False)] + blocks
 
 
 def control_counts(frame: pd.DataFrame, columns: list[str], profile_name: str = "nhs") -> pd.DataFrame:

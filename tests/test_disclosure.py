@@ -94,3 +94,33 @@ def test_last_years_value_hidden_for_a_small_count_says_why():
     assert np.isnan(black.previous_value) and np.isnan(black.change) and black.numerator == 60
     assert black.suppressed == f"nhs: {disclosure.PREVIOUS_RULE}"
     assert out[out.group_code == "WHITE"].iloc[0].suppressed == ""
+
+
+def _rows(breakdown: str, counts: dict[str, float]) -> pd.DataFrame:
+    return _block(counts).assign(breakdown=breakdown)
+
+
+def test_a_hidden_category_is_not_recoverable_from_its_groups_total():
+    """methods.md: where one cell of a row or column with a published total is suppressed, a
+    second is too. The Black group total is published, so hiding Caribbean (3) alone would let
+    anyone subtract it out: the smallest other Black category goes too, and nothing outside it."""
+    out = disclosure.apply(_rows("ethnic_category", {"A": 500, "B": 100, "C": 90, "M": 3, "N": 60, "P": 40,
+                                                      "H": 70, "J": 80, "K": 50, "L": 30, "R": 0, "S": 25}))
+    hidden = set(out.loc[out.numerator.isna(), "group_code"])
+    assert hidden == {"M", "P"}
+    assert out.set_index("group_code").loc["P", "suppressed"] == "nhs: complementary suppression"
+
+
+def test_the_partner_comes_from_the_group_of_the_runs_coding_convention():
+    """Chinese (R) is in the Other group under NHS coding and in the Asian group under the
+    census's: its partner is the other Other category, or the smallest Asian one."""
+    counts = {"A": 500, "H": 70, "J": 80, "K": 50, "L": 30, "R": 2, "S": 25}
+    nhs = disclosure.apply(_rows("ethnic_category", counts))
+    census = disclosure.apply(_rows("ethnic_category", counts), coding_convention="census")
+    assert set(nhs.loc[nhs.numerator.isna(), "group_code"]) == {"R", "S"}
+    assert set(census.loc[census.numerator.isna(), "group_code"]) == {"R", "L"}
+
+
+def test_a_hidden_sex_or_age_stratum_takes_a_partner_within_its_group():
+    out = disclosure.apply(_rows("ethnic_group_x_sex", {"BLACK|1": 3, "BLACK|2": 50, "WHITE|1": 100, "WHITE|2": 120}))
+    assert set(out.loc[out.numerator.isna(), "group_code"]) == {"BLACK|1", "BLACK|2"}
