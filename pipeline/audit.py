@@ -180,7 +180,7 @@ def publish_tables(spec: RunSpec) -> pd.DataFrame:
     wanted = list(providers(spec)) + ["ALL"]
     values = values[values["provider"].isin(wanted)]
     published = disclosure.apply(values, spec.config.disclosure_profile, unrounded_providers=england(spec.config),
-                                 coding_convention=spec.config.coding_convention)
+                                 coding_convention=spec.config.coding_convention, comparator=spec.config.comparator)
     data = spec.staging / "data"
     data.mkdir(parents=True, exist_ok=True)
     published.to_csv(data / "indicators.csv", index=False, float_format="%.10g")

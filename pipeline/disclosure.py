@@ -40,7 +40,7 @@ VALUE_COLUMNS = ["value", "lower_95", "upper_95", "comparator_ratio", "ratio_low
                  "previous_value", "change", "change_lower_95", "change_upper_95"]
 PREVIOUS_COLUMNS = ["previous_value", "change", "change_lower_95", "change_upper_95"]
 # Reasons for a row whose own numbers are published but whose ratio or change is not.
-COMPARATOR_RULE = "comparator count small (ratio)"
+COMPARATOR_RULE = "comparator count hidden (ratio)"
 PREVIOUS_RULE = "last year's count small (change)"
 
 
@@ -58,7 +58,7 @@ def round_count(counts: pd.Series, base: int) -> pd.Series:
 
 
 def apply(frame: pd.DataFrame, profile_name: str = "nhs", unrounded_providers: tuple[str, ...] = (),
-          coding_convention: str = "nhs") -> pd.DataFrame:
+          coding_convention: str = "nhs", comparator: str = contract.COMPARATOR_CODE) -> pd.DataFrame:
     """The publishable version of an indicator table, with ``suppressed`` naming each rule applied.
 
     ``unrounded_providers`` lists providers whose rows are published unrounded and unsuppressed
@@ -96,13 +96,17 @@ def apply(frame: pd.DataFrame, profile_name: str = "nhs", unrounded_providers: t
             out[col] = out[col].where(~(prev_small & ~exempt))
         reasons[prev_hidden & (reasons == "")] = f"{profile.name}: {PREVIOUS_RULE}"
         out["change_significance"] = out["change_significance"].where(out["change"].notna(), "")
-    # A ratio also reveals the comparator's count: hide it when the comparator is suppressible.
+    # A ratio also reveals the comparator's count: hide it when the comparator is suppressible,
+    # and when the comparator's own row is hidden for any reason (a complement, say), as its count
+    # could be worked back from a group's published count and ratio.
+    comp_hidden = _comparator_row_hidden(out, hidden, comparator)
     if "comp_numerator" in out:
-        comp_small = out["comp_numerator"].astype(float).between(profile.suppress_from, profile.min_for_value - 1)
-        ratio_hidden = comp_small & ~exempt & out["comparator_ratio"].notna()
-        for col in ("comparator_ratio", "ratio_lower_95", "ratio_upper_95"):
-            out[col] = out[col].where(~(comp_small & ~exempt))
-        reasons[ratio_hidden & (reasons == "")] = f"{profile.name}: {COMPARATOR_RULE}"
+        comp_hidden |= out["comp_numerator"].astype(float).between(profile.suppress_from, profile.min_for_value - 1)
+    comp_hidden &= ~exempt
+    ratio_hidden = comp_hidden & out["comparator_ratio"].notna()
+    for col in ("comparator_ratio", "ratio_lower_95", "ratio_upper_95"):
+        out[col] = out[col].where(~comp_hidden)
+    reasons[ratio_hidden & (reasons == "")] = f"{profile.name}: {COMPARATOR_RULE}"
     out["significance"] = out["significance"].where(out["comparator_ratio"].notna(), "")
 
     rounded_num = round_count(num, profile.rounding).where(~hidden)
@@ -111,6 +115,19 @@ def apply(frame: pd.DataFrame, profile_name: str = "nhs", unrounded_providers: t
     out["denominator"] = den.where(exempt, rounded_den).round().astype("Int64")
     out["suppressed"] = reasons
     return out.drop(columns=[c for c in ("comp_numerator", "comp_denominator", "previous_numerator") if c in out])
+
+
+def _comparator_row_hidden(frame: pd.DataFrame, hidden: pd.Series, comparator: str) -> pd.Series:
+    """Rows compared with a published White British row (ethnic groups and categories of the same
+    provider, indicator and statistic) whose White British row is hidden."""
+    key = ["year", "provider", "indicator_id", "statistic"]
+    own = (frame["breakdown"] == "ethnic_category") & (frame["group_code"] == comparator) & hidden
+    gone = frame.loc[own, key].drop_duplicates().assign(_gone=True)
+    if gone.empty:
+        return pd.Series(False, index=frame.index)
+    flagged = frame[key].merge(gone, on=key, how="left")["_gone"].fillna(False).to_numpy(bool)
+    compared = frame["breakdown"].isin(["ethnic_group", "ethnic_category"]).to_numpy()
+    return pd.Series(flagged & compared, index=frame.index)
 
 
 def _complementary(frame: pd.DataFrame, primary: pd.Series, coding_convention: str = "nhs") -> pd.Series:

@@ -124,3 +124,17 @@ def test_the_partner_comes_from_the_group_of_the_runs_coding_convention():
 def test_a_hidden_sex_or_age_stratum_takes_a_partner_within_its_group():
     out = disclosure.apply(_rows("ethnic_group_x_sex", {"BLACK|1": 3, "BLACK|2": 50, "WHITE|1": 100, "WHITE|2": 120}))
     assert set(out.loc[out.numerator.isna(), "group_code"]) == {"BLACK|1", "BLACK|2"}
+
+
+def test_no_ratio_rests_on_a_hidden_white_british_count():
+    """A White British count hidden as a complement must not be recoverable from another group's
+    published count and its ratio: those ratios go too, and say why."""
+    groups = _block({"WHITE": 300, "BLACK": 60, "MIXED": 47})
+    categories = _rows("ethnic_category", {"A": 40, "B": 3, "C": 257, "M": 30, "N": 30})
+    out = disclosure.apply(pd.concat([groups, categories], ignore_index=True).assign(comp_numerator=40))
+    own = out[(out.breakdown == "ethnic_category") & (out.group_code == "A")].iloc[0]
+    assert pd.isna(own.numerator)  # B (3) is hidden; A (40) is the smallest other White category
+    for _, row in out[out.group_code.isin(["BLACK", "MIXED", "M", "N"])].iterrows():
+        assert np.isnan(row.comparator_ratio) and row.significance == "", row.group_code
+        assert row.suppressed == f"nhs: {disclosure.COMPARATOR_RULE}"
+        assert not np.isnan(row.value)

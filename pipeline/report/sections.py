@@ -157,7 +157,7 @@ SUPPRESSION_MEANING = {
     "count 0-7 (denominator)": "the denominator was between 0 and 7",
     "value from fewer than 5": "the value would rest on fewer than 5 people or events",
     "complementary suppression": "hidden so that another hidden number cannot be worked out by subtraction",
-    disclosure.COMPARATOR_RULE: "the ratio to White British was hidden because the White British count was small",
+    disclosure.COMPARATOR_RULE: "the ratio to White British was hidden because the White British count was hidden",
     disclosure.PREVIOUS_RULE: "last year's value and the change were hidden because last year's count was small",
 }
 
