@@ -166,6 +166,7 @@ def population_band_shares() -> list[tuple[str, str, float]]:
     rows += [("85+", "65+", 1.0), ("90+", "65+", 1.0)]
     return rows
 
+
 SOURCE_OF_REFERRAL: dict[str, str] = {
     "A1": "GP", "A2": "Health visitor", "A3": "Other primary health care",
     "A4": "Maternity service", "B1": "Self", "B2": "Carer or relative",

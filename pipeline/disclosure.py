@@ -48,6 +48,8 @@ def hides_own_numbers(reason: object) -> bool:
     """Whether a row's `suppressed` reason hid its own count, value and interval (rather than only
     its ratio or its change since last year)."""
     return isinstance(reason, str) and reason != "" and not reason.endswith((COMPARATOR_RULE, PREVIOUS_RULE))
+
+
 BLOCK = ["year", "provider", "indicator_id", "statistic", "breakdown"]
 
 
@@ -62,7 +64,9 @@ def apply(frame: pd.DataFrame, profile_name: str = "nhs", unrounded_providers: t
     """The publishable version of an indicator table, with ``suppressed`` naming each rule applied.
 
     ``unrounded_providers`` lists providers whose rows are published unrounded and unsuppressed
-    (England totals in a national run, as NHS England publishes them).
+    (England totals in a national run, as NHS England publishes them). ``coding_convention``
+    decides which categories make up each ethnic group (for complementary suppression);
+    ``comparator`` is the category whose hidden row hides the ratios compared with it.
     """
     profile = PROFILES[profile_name]
     out = frame.copy()

@@ -14,14 +14,18 @@ REFERENCE = Path(__file__).parent / "reference"
 def standard_population(name: str = "esp2013", bands: tuple[str, ...] = contract.AGE_BANDS) -> dict[str, float]:
     """Weights of the standard population for each of ``bands``.
 
-    The five-year groups are spread evenly over their single years of age (90+ counts as 90)
-    and summed into the extract's bands, so 16-17 takes two fifths of 15-19.
+    The five-year groups are spread evenly over their single years of age and summed into the
+    extract's bands (:func:`pipeline.contract.population_band_shares`, the same rule as a
+    population file in five-year bands), so 16-17 takes two fifths of 15-19; 90+ is in 65+.
     """
     table = pd.read_csv(REFERENCE / f"{name}.csv", comment="#")
-    single: dict[int, float] = {}
-    for band, weight in zip(table["age_band"], table["population"]):
-        lo, hi = (int(band[:-1]), int(band[:-1])) if band.endswith("+") else map(int, band.split("-"))
-        for age in range(lo, hi + 1):
-            single[age] = weight / (hi - lo + 1)
-    bounds = contract.AGE_BAND_BOUNDS
-    return {b: sum(w for age, w in single.items() if bounds[b][0] <= age <= bounds[b][1]) for b in bands}
+    shares: dict[str, list[tuple[str, float]]] = {}
+    for source, band, share in contract.population_band_shares():
+        shares.setdefault(source, []).append((band, share))
+    weights = dict.fromkeys(contract.AGE_BANDS, 0.0)
+    for source, weight in zip(table["age_band"], table["population"]):
+        if source not in shares:
+            raise ValueError(f"standard population {name}: age band {source!r} is not a five-year band")
+        for band, share in shares[source]:
+            weights[band] += weight * share
+    return {b: weights[b] for b in bands}
