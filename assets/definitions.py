@@ -6,14 +6,14 @@ import os
 
 import dagster as dg
 
-from assets.indicators import indicator_values, published_indicators
+from assets.indicators import indicator_counts, published_indicators
 from assets.ingest import raw_tables
 from assets.partitions import annual_audit, audit_year_job, new_extract_years
 from assets.quality import ethnicity_recording
 from assets.reports import audit_report_pdfs, publication
 from assets.resources import AuditRun
 
-all_assets = [*raw_tables, ethnicity_recording, indicator_values, published_indicators, audit_report_pdfs, publication]
+all_assets = [*raw_tables, ethnicity_recording, indicator_counts, published_indicators, audit_report_pdfs, publication]
 
 
 

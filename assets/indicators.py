@@ -1,4 +1,5 @@
-"""Indicators: the catalogue computed by ethnic group, then disclosure-controlled for publication."""
+"""Indicators: the catalogue's exact counts by ethnic group, then the published figures derived from the
+disclosure-controlled counts."""
 
 
 import dagster as dg
@@ -13,15 +14,15 @@ from pipeline import audit
 
 @dg.asset(group_name="indicators", deps=[ethnicity_recording], pool="duckdb", op_tags=DUCKDB_WRITER,
           partitions_def=financial_years, kinds={"duckdb"})
-def indicator_values(context: AssetExecutionContext, audit_run: AuditRun) -> dg.MaterializeResult:
-    """Every catalogue indicator per provider and for all providers, with intervals and ratios (unsuppressed, never published)."""
-    values = audit.compute(audit_run.spec(context.partition_key))
-    return dg.MaterializeResult(metadata={"rows": len(values), "indicators": sorted(values["indicator_id"].unique())})
+def indicator_counts(context: AssetExecutionContext, audit_run: AuditRun) -> dg.MaterializeResult:
+    """Every catalogue indicator's exact counts per provider and for all providers (kept in the warehouse, never published)."""
+    counts = audit.compute(audit_run.spec(context.partition_key))
+    return dg.MaterializeResult(metadata={"rows": len(counts), "indicators": sorted(counts["indicator_id"].unique())})
 
 
-@dg.asset(group_name="indicators", deps=[indicator_values], partitions_def=financial_years, kinds={"csv", "parquet"})
+@dg.asset(group_name="indicators", deps=[indicator_counts], partitions_def=financial_years, kinds={"csv", "parquet"})
 def published_indicators(context: AssetExecutionContext, audit_run: AuditRun) -> dg.MaterializeResult:
-    """The disclosure-controlled indicators.csv, indicators.parquet and data_quality.csv, staged for publication."""
+    """indicators.csv, indicators.parquet and data_quality.csv: disclosure-controlled counts and every figure derived from them, staged for publication."""
     published = audit.publish_tables(audit_run.spec(context.partition_key))
     return dg.MaterializeResult(metadata={
         "rows": len(published),

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import disclosure, publish
+from pipeline import disclosure, estimates, publish
 from pipeline.config import AuditConfig
 from pipeline.contract import ALL_TABLES, Table, financial_year
 from pipeline.errors import ConfigError
-from pipeline.indicators import compute_indicators, load_catalogue, with_change
+from pipeline.indicators import compute_indicators, load_catalogue
 from pipeline.load import LoadedTable, available_years, input_files, load_table, sha256
 from pipeline.quality import Decision, QualityRun, decision_for, level_for_share, published_quality, validate_quality
 from pipeline.quality import report_quality, save as save_quality
@@ -119,22 +119,40 @@ def all_providers_share(spec: RunSpec) -> float:
 
 
 def compute(spec: RunSpec) -> pd.DataFrame:
-    """Every catalogue indicator (unsuppressed), with the change since the previous year where
-    that year's extracts exist, kept in the warehouse for the publishing step."""
+    """Every catalogue indicator's exact counts (never published as they are), kept in the
+    warehouse for the publishing step."""
     log.info("computing indicators")
     with connect(spec.warehouse) as con:
-        values = compute_indicators(con, spec.year, spec.config, load_catalogue())
-    values = with_change(values, previous_values(spec))
+        counts = compute_indicators(con, spec.year, spec.config, load_catalogue())
+        _keep(con, counts)
+    last_year = previous_counts(spec)
     with connect(spec.warehouse) as con:
-        con.register("_values", values)
-        con.execute("CREATE OR REPLACE TABLE indicator_values AS SELECT * FROM _values").fetchall()
-        con.unregister("_values")
-    return values
+        _keep(con, last_year, "previous_counts")
+    return counts
 
 
-def previous_values(spec: RunSpec) -> pd.DataFrame | None:
-    """The previous financial year's indicators, from its warehouse when that was built from
-    the same files, otherwise computed now (no quality gate: only the values are used)."""
+def _keep(con, counts: pd.DataFrame | None, table: str = "indicator_counts") -> None:
+    con.execute(f"DROP TABLE IF EXISTS {table}").fetchall()
+    if counts is not None:
+        con.register("_counts", counts)
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM _counts").fetchall()
+        con.unregister("_counts")
+
+
+def published_indicators(counts: pd.DataFrame, config: AuditConfig, previous: pd.DataFrame | None = None,
+                         providers: list[str] | None = None) -> pd.DataFrame:
+    """The published indicator table from exact counts: disclosure control, then every figure
+    from the published counts (with the change since ``previous``, last year's published table)."""
+    if providers is not None:
+        counts = counts[counts["provider"].isin(providers)]
+    controlled = disclosure.control(counts, config.disclosure_profile, exempt_providers=england(config),
+                                    coding_convention=config.coding_convention, comparator=config.comparator)
+    return estimates.published_table(controlled, previous, config.comparator, config.disclosure_profile)
+
+
+def previous_counts(spec: RunSpec) -> pd.DataFrame | None:
+    """The previous financial year's exact counts, from its warehouse when that was built from
+    the same files, otherwise computed now (no quality gate: only the counts are used)."""
     previous = financial_year(int(spec.year[:4]) - 1)
     if previous not in available_years(spec.extracts):
         return None
@@ -148,13 +166,10 @@ def previous_values(spec: RunSpec) -> pd.DataFrame | None:
             ingest(prev, table)
         with connect(prev.warehouse) as con:
             stage(con, previous, spec.config)
-            con.execute("DROP TABLE IF EXISTS indicator_values").fetchall()
-            frame = compute_indicators(con, previous, spec.config, load_catalogue())
-            con.register("_values", frame)
-            con.execute("CREATE TABLE indicator_values AS SELECT * FROM _values").fetchall()
-            con.unregister("_values")
+            con.execute("DROP TABLE IF EXISTS indicator_counts").fetchall()
+            _keep(con, compute_indicators(con, previous, spec.config, load_catalogue()))
     with connect(prev.warehouse, read_only=True) as con:
-        return query(con, "SELECT * FROM indicator_values")
+        return query(con, "SELECT * FROM indicator_counts")
 
 
 def _warehouse_inputs(spec: RunSpec) -> dict[str, str] | None:
@@ -162,7 +177,7 @@ def _warehouse_inputs(spec: RunSpec) -> dict[str, str] | None:
         return None
     with connect(spec.warehouse, read_only=True) as con:
         tables = set(query(con, "SELECT table_name FROM information_schema.tables")["table_name"])
-        if not {"loaded_inputs", "indicator_values"} <= tables:
+        if not {"loaded_inputs", "indicator_counts"} <= tables:
             return None
         return dict(query(con, "SELECT tbl, sha256 FROM loaded_inputs").itertuples(index=False, name=None))
 
@@ -175,12 +190,13 @@ def england(config: AuditConfig) -> tuple[str, ...]:
 def publish_tables(spec: RunSpec) -> pd.DataFrame:
     """The disclosure-controlled indicator and data-quality tables, written to staging."""
     with connect(spec.warehouse, read_only=True) as con:
-        values = query(con, "SELECT * FROM indicator_values")
+        counts = query(con, "SELECT * FROM indicator_counts")
+        tables = set(query(con, "SELECT table_name FROM information_schema.tables")["table_name"])
+        last_year = query(con, "SELECT * FROM previous_counts") if "previous_counts" in tables else None
         quality = published_quality(con, spec.year, spec.config)
     wanted = list(providers(spec)) + ["ALL"]
-    values = values[values["provider"].isin(wanted)]
-    published = disclosure.apply(values, spec.config.disclosure_profile, unrounded_providers=england(spec.config),
-                                 coding_convention=spec.config.coding_convention, comparator=spec.config.comparator)
+    previous = None if last_year is None else published_indicators(last_year, spec.config, providers=wanted)
+    published = published_indicators(counts, spec.config, previous, providers=wanted)
     data = spec.staging / "data"
     data.mkdir(parents=True, exist_ok=True)
     published.to_csv(data / "indicators.csv", index=False, float_format="%.10g")

@@ -2,8 +2,12 @@
 
 Row-level work happens in DuckDB: each indicator's SQL yields its units (people or events),
 which ``indicator_cube.sql`` labels with ethnicity, sex and age band and sums to a small cube
-(provider x category x sex x age band). Only that cube reaches pandas, where the breakdowns,
-intervals and ratios to White British are computed with :mod:`pipeline.stats`.
+(provider x category x sex x age band). Only that cube reaches pandas, where it becomes the
+*count table*: every breakdown's exact numerator and denominator and the comparator's. That table
+never leaves the warehouse: :mod:`pipeline.disclosure` decides what is published of it and
+:mod:`pipeline.estimates` derives every published figure from the published counts. The exception
+is the age-sex standardised rate, whose strata are never published: it is computed here from the
+strata, with :mod:`pipeline.strata` deciding whether it may be published at all.
 """
 
 from __future__ import annotations
@@ -18,8 +22,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from pipeline import contract, funnel, stats
+from pipeline import contract, disclosure, estimates, stats, strata
 from pipeline.config import AuditConfig
+from pipeline.differencing import Cells, windows
 from pipeline.standard import standard_population
 from pipeline.warehouse import query, run_sql, sql_text, strip_comments, year_params
 
@@ -36,16 +41,11 @@ BREAKDOWNS: dict[str, list[str]] = {
 METHODS = ("rate", "proportion", "event_rate", "mean")
 DEFAULT_STATISTIC = {"rate": "crude rate", "proportion": "proportion", "event_rate": "rate", "mean": "mean"}
 STANDARDISED = "age-sex standardised rate"
-OUTPUT_COLUMNS = [
+COUNT_COLUMNS = [
     "year", "provider", "indicator_id", "indicator", "statistic", "breakdown", "group_code", "group_label",
-    "numerator", "denominator", "value", "lower_95", "upper_95", "comparator_ratio", "ratio_lower_95",
-    "ratio_upper_95", "significance", "unit", "direction",
-    "funnel_lower_95", "funnel_upper_95", "funnel_lower_998", "funnel_upper_998", "funnel_position",
-    "comp_numerator",
+    "unit", "direction", "method", "multiplier", "numerator", "denominator", "comp_numerator", "comp_denominator",
+    "units", "value_sum", "value_sumsq", "value", "lower_95", "upper_95", "strata_safe",
 ]
-CHANGE_COLUMNS = ["previous_value", "change", "change_lower_95", "change_upper_95", "change_significance",
-                  "previous_numerator"]
-FUNNEL_KIND = {"crude rate": "rate", "proportion": "proportion", "rate": "rate"}
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,8 @@ def indicator_cube(con: duckdb.DuckDBPyConnection, ind: Indicator, params: dict)
 def compute_indicators(
     con: duckdb.DuckDBPyConnection, year: str, config: AuditConfig, catalogue: list[Indicator]
 ) -> pd.DataFrame:
-    """Every catalogue indicator, per provider and ALL, for every breakdown it declares (unsuppressed)."""
+    """The exact count table of every catalogue indicator, per provider and ALL, for every breakdown
+    it declares (never published as it is: see :func:`pipeline.disclosure.control`)."""
     params = year_params(year)
     population = query(con, "SELECT * FROM stg_population")
     empty = empty_strata(population)
@@ -132,16 +133,27 @@ def compute_indicators(
         for statistic, extra in ind.statistics:
             cube = indicator_cube(con, ind, {**params, **extra})
             for breakdown in ind.breakdowns:
-                frame = _breakdown(ind, cube, pop, breakdown, config.comparator, providers)
-                frames.append(_with_statistics(ind, frame, statistic, config.comparator))
+                frames.append(_counts(ind, _breakdown(ind, cube, pop, breakdown, config.comparator, providers), statistic))
             if ind.standardised:
-                frames.extend(_standardised(ind, cube, pop, b, config.comparator)
-                              for b in ind.breakdowns if b in STANDARDISED_BREAKDOWNS)
-    out = _with_funnels(pd.concat(frames, ignore_index=True), catalogue)
+                frames.extend(_standardised(ind, cube, pop, b, config) for b in ind.breakdowns if b in STANDARDISED_BREAKDOWNS)
+    out = pd.concat(frames, ignore_index=True)
     out.insert(0, "year", year)
-    return out[OUTPUT_COLUMNS].sort_values(
+    return out[COUNT_COLUMNS].sort_values(
         ["indicator_id", "provider", "statistic", "breakdown", "group_code"], key=_provider_last
     ).reset_index(drop=True)
+
+
+def _counts(ind: Indicator, frame: pd.DataFrame, statistic: str) -> pd.DataFrame:
+    """One breakdown's rows of the count table. A mean's numerator is its number of units; the
+    summed values (days) stay beside it for the mean, which is not a count."""
+    out = frame.assign(indicator_id=ind.id, indicator=ind.title, statistic=statistic, unit=ind.unit,
+                       direction=ind.higher_is, method=ind.method, multiplier=float(ind.multiplier),
+                       units=np.nan, value_sum=np.nan, value_sumsq=np.nan, value=np.nan, lower_95=np.nan,
+                       upper_95=np.nan, strata_safe=np.nan)
+    if ind.method == "mean":
+        out = out.assign(units=out["numerator"], value_sum=out["denominator"], value_sumsq=out["denominator_sq"],
+                         denominator=np.nan, comp_denominator=np.nan)
+    return out
 
 
 def empty_strata(population: pd.DataFrame) -> pd.DataFrame:
@@ -158,47 +170,6 @@ def empty_strata(population: pd.DataFrame) -> pd.DataFrame:
                                        list(contract.SEX_CODES), list(contract.AGE_BANDS)], names=keys)
     total = total.reindex(full, fill_value=0)
     return total[total <= 0].reset_index()
-
-
-def with_change(values: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
-    """The change in each value since the previous year, with MOVER limits, where that year exists."""
-    key = ["provider", "indicator_id", "statistic", "breakdown", "group_code"]
-    if previous is None:
-        return values.assign(**{c: (np.nan if c != "change_significance" else "") for c in CHANGE_COLUMNS})
-    prev = previous[key + ["value", "lower_95", "upper_95", "numerator"]].rename(columns={
-        "value": "previous_value", "lower_95": "_pl", "upper_95": "_pu", "numerator": "previous_numerator"})
-    out = values.merge(prev, on=key, how="left")
-    change, lower, upper = stats.difference_ci(out["value"], out["lower_95"], out["upper_95"],
-                                               out["previous_value"], out["_pl"], out["_pu"])
-    out = out.assign(change=change, change_lower_95=lower, change_upper_95=upper).drop(columns=["_pl", "_pu"])
-    out["change_significance"] = np.select([out["change_lower_95"] > 0, out["change_upper_95"] < 0],
-                                           ["increased", "decreased"], "similar")
-    out.loc[out["change"].isna() | out["change_lower_95"].isna(), "change_significance"] = ""
-    return out
-
-
-def _with_funnels(frame: pd.DataFrame, catalogue: list[Indicator]) -> pd.DataFrame:
-    """Each provider's funnel-plot limits (95%, 99.8%) around the all-provider value of the same
-    indicator, statistic and group, at the provider's denominator, and where it lies."""
-    key = ["indicator_id", "statistic", "breakdown", "group_code"]
-    target = frame.loc[frame["provider"] == "ALL", key + ["value"]].rename(columns={"value": "target"})
-    out = frame.merge(target, on=key, how="left")
-    multiplier = out["indicator_id"].map({i.id: i.multiplier for i in catalogue}).to_numpy(float)
-    out["direction"] = out["indicator_id"].map({i.id: i.higher_is for i in catalogue})
-    for col in ("funnel_lower_95", "funnel_upper_95", "funnel_lower_998", "funnel_upper_998"):
-        out[col] = np.nan
-    out["funnel_position"] = ""
-    for statistic_kind in ("rate", "proportion"):
-        rows = (out["provider"] != "ALL") & out["statistic"].map(FUNNEL_KIND).eq(statistic_kind) \
-            & (out["denominator"] > 0) & out["target"].notna()
-        if not rows.any():
-            continue
-        limits = funnel.limits_at(out.loc[rows, "target"], out.loc[rows, "denominator"], statistic_kind,
-                                  multiplier[rows.to_numpy()])
-        for name, values in limits.items():
-            out.loc[rows, f"funnel_{name}"] = values
-        out.loc[rows, "funnel_position"] = funnel.position(out.loc[rows, "value"], limits)
-    return out.drop(columns="target")
 
 
 def _population_for(ind: Indicator, population: pd.DataFrame) -> pd.DataFrame | None:
@@ -307,68 +278,25 @@ def _labels(frame: pd.DataFrame, keys: list[str]) -> pd.Series:
     return labels
 
 
-def _with_statistics(ind: Indicator, frame: pd.DataFrame, statistic: str, comparator: str) -> pd.DataFrame:
-    """Values, 95% limits, the ratio to White British and its significance."""
-    num = frame["numerator"].to_numpy(float)
-    den = frame["denominator"].to_numpy(float)
-    cnum = frame["comp_numerator"].to_numpy(float)
-    cden = frame["comp_denominator"].to_numpy(float)
-    n = len(frame)
-    value, lower, upper = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
-    ratio = (np.full(n, np.nan),) * 3
-    if ind.method in ("rate", "event_rate"):
-        ok = np.isfinite(den) & (den > 0)
-        if ok.any():
-            value[ok], lower[ok], upper[ok] = stats.rate_ci(num[ok], den[ok], multiplier=ind.multiplier)
-        ratio = stats.rate_ratio(num, den, cnum, cden)
-    elif ind.method == "proportion":
-        ok = np.isfinite(den) & (den > 0)
-        if ok.any():
-            value[ok], lower[ok], upper[ok] = stats.proportion_ci(num[ok], den[ok], multiplier=ind.multiplier)
-        ratio = stats.proportion_ratio(num, den, cnum, cden)
-    else:  # mean: numerator is the number of units, denominator the sum of their values
-        value, lower, upper = stats.mean_ci(den, frame["denominator_sq"].to_numpy(float), num)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ratio = (value / (cden / cnum), np.full(n, np.nan), np.full(n, np.nan))
-        frame = frame.assign(denominator=np.nan)
-    out = frame.assign(
-        indicator_id=ind.id,
-        indicator=ind.title,
-        statistic=statistic,
-        unit=ind.unit,
-        value=value,
-        lower_95=lower,
-        upper_95=upper,
-        comparator_ratio=ratio[0],
-        ratio_lower_95=ratio[1],
-        ratio_upper_95=ratio[2],
-    )
-    out["significance"] = stats.significance(out["ratio_lower_95"].to_numpy(), out["ratio_upper_95"].to_numpy())
-    return _without_self_comparison(out, comparator)
-
-
-def _without_self_comparison(frame: pd.DataFrame, comparator: str) -> pd.DataFrame:
-    """No ratio where there is nothing to compare: the total, 'Not known', and White British's own
-    row (a group against itself would get a ratio of 1 with a meaningless interval)."""
-    no_ratio = ((frame["breakdown"] == "total") | (frame["group_code"] == "NOT_KNOWN")
-                | ((frame["breakdown"] == "ethnic_category") & (frame["group_code"] == comparator)))
-    frame.loc[no_ratio, ["comparator_ratio", "ratio_lower_95", "ratio_upper_95"]] = np.nan
-    frame.loc[no_ratio, "significance"] = ""
-    return frame
-
-
+# As NHS England's Mental Health Act statistics: standardised rates for all people, the ethnic groups
+# and the comparator (White British); the other detailed categories have crude rates only (their
+# strata are mostly too small to standardise, and a standardised rate's strata must not be singled out).
 STANDARDISED_BREAKDOWNS = ("total", "ethnic_group", "ethnic_category")
 
 
 def _standardised(ind: Indicator, cube: pd.DataFrame, population: pd.DataFrame, breakdown: str,
-                  comparator: str) -> pd.DataFrame:
-    """Age-sex standardised rates (Dobson, ESP 2013) and their ratio to White British.
+                  config: AuditConfig) -> pd.DataFrame:
+    """Age-sex standardised rates (Dobson, ESP 2013) of one breakdown, and whether each may be
+    published (``strata_safe``: its total count has 10 or more events and, published to
+    :data:`pipeline.estimates.STANDARDISED_DECIMALS` decimals, it singles out no small stratum count).
 
     Strata are sex x age band; people whose sex or age is not known are left out of the
     standardised numerator (they stay in the crude rate)."""
     keys = BREAKDOWNS[breakdown]
     strata = ["sex", "age_band"]
     weights = standard_population()
+    if breakdown == "ethnic_category":
+        cube, population = cube[cube["category"] == config.comparator], population[population["category"] == config.comparator]
     counts = _groups(cube, keys + strata, ["numerator"])
     pops = _groups(population, keys + strata, ["population"])
     merged = pops.merge(counts, on=["provider", *keys, *strata], how="left").fillna({"numerator": 0})
@@ -383,37 +311,61 @@ def _standardised(ind: Indicator, cube: pd.DataFrame, population: pd.DataFrame, 
     if usable.any():
         value[usable], lower[usable], upper[usable] = stats.dsr(
             wide_n.to_numpy(float)[usable], wide_p.to_numpy(float)[usable], std, multiplier=ind.multiplier)
+    safe = usable & ~np.isnan(value)
+    if safe.any():
+        safe[safe] = ~_singles_out(ind, cube, keys, wide_n[safe], wide_p[safe], std, (value[safe], lower[safe], upper[safe]),
+                                   config)
     frame = wide_p.index.to_frame(index=False)
     frame["numerator"] = wide_n.to_numpy().sum(axis=1)
     frame["denominator"] = wide_p.to_numpy().sum(axis=1)
     frame = _complete(frame, keys, sorted(set(frame["provider"])))
-    # the comparator's strata, per provider
-    comp_n = _groups(cube[cube["category"] == comparator], strata, ["numerator"])
-    comp_p = _groups(population[population["category"] == comparator], strata, ["population"])
-    comp_all = comp_p.merge(comp_n, on=["provider", *strata], how="left").fillna({"numerator": 0})
-    comp_all = comp_all[comp_all["sex"].isin(list(contract.SEX_CODES)) & comp_all["age_band"].isin(list(weights))]
-    cn = comp_all.pivot_table(index="provider", columns=strata, values="numerator", aggfunc="sum", fill_value=0)
-    cp = comp_all.pivot_table(index="provider", columns=strata, values="population", aggfunc="sum", fill_value=0)
-    cn = cn.reindex(index=wide_p.index.get_level_values("provider"), columns=wide_p.columns, fill_value=0)
-    cp = cp.reindex(index=wide_p.index.get_level_values("provider"), columns=wide_p.columns, fill_value=0)
-    ratio = [np.full(len(wide_p), np.nan) for _ in range(3)]
-    both = usable & (cp.to_numpy() > 0).all(axis=1)
-    if both.any():
-        parts = stats.dsr_ratio(wide_n.to_numpy(float)[both], wide_p.to_numpy(float)[both],
-                                cn.to_numpy(float)[both], cp.to_numpy(float)[both], std)
-        for arr, part in zip(ratio, parts):
-            arr[both] = part
-    stats_frame = wide_p.index.to_frame(index=False).assign(
-        value=value, lower_95=lower, upper_95=upper,
-        comparator_ratio=ratio[0], ratio_lower_95=ratio[1], ratio_upper_95=ratio[2])
+    if breakdown == "ethnic_category":
+        frame = frame[frame["category"] == config.comparator]
+    comp_n = _groups(cube[cube["category"] == config.comparator], [], ["numerator"]).set_index("provider")["numerator"]
+    comp_p = _groups(population[population["category"] == config.comparator], [], ["population"])
+    comp_p = comp_p.set_index("provider")["population"]
+    stats_frame = wide_p.index.to_frame(index=False).assign(value=value, lower_95=lower, upper_95=upper, strata_safe=safe)
     frame = frame.merge(stats_frame, on=["provider", *keys], how="left")
     frame["breakdown"] = breakdown
     frame["group_code"] = _codes(frame, keys)
     frame["group_label"] = _labels(frame, keys)
-    frame["significance"] = stats.significance(frame["ratio_lower_95"].to_numpy(), frame["ratio_upper_95"].to_numpy())
-    frame = _without_self_comparison(frame, comparator)
-    comp_counts = cn.to_numpy().sum(axis=1) if len(cn) else np.array([])
-    frame = frame.merge(pd.DataFrame({"provider": wide_p.index.get_level_values("provider"), "comp_numerator": comp_counts})
-                        .drop_duplicates("provider"), on="provider", how="left")
+    frame["comp_numerator"] = frame["provider"].map(comp_n).fillna(0).to_numpy(float)
+    frame["comp_denominator"] = frame["provider"].map(comp_p).to_numpy(float)
     return frame.assign(indicator_id=ind.id, indicator=ind.title, statistic=STANDARDISED, unit=ind.unit,
-                        comp_denominator=np.nan)
+                        direction=ind.higher_is, method=ind.method, multiplier=float(ind.multiplier),
+                        units=np.nan, value_sum=np.nan, value_sumsq=np.nan)
+
+
+def _singles_out(ind: Indicator, cube: pd.DataFrame, keys: list[str], wide_n: pd.DataFrame, wide_p: pd.DataFrame,
+                 std: np.ndarray, exact: tuple[np.ndarray, ...], config: AuditConfig) -> np.ndarray:
+    """Whether each group's standardised rate, as published, singles out a small stratum count,
+    given what else a reader has: the group's total count (and, where published, its counts by sex
+    and by age band) to their rounding windows. Uncounted people (sex or age not known) are taken
+    as known to the reader, which errs towards not publishing."""
+    profile = disclosure.PROFILES[config.disclosure_profile]
+    index = wide_n.index.to_frame(index=False)
+    exempt = (index["provider"] == "ALL").to_numpy() & config.national_run
+    strata_n = wide_n.to_numpy(float)
+
+    def window(exact_counts: np.ndarray, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        cells = Cells(exact_counts, profile.small(exact_counts) & ~exempt, exempt, np.zeros(len(exact_counts), bool))
+        lo, hi = windows(cells, profile.hidden)
+        return lo - (exact_counts - known), hi - (exact_counts - known)
+
+    whole = _groups(cube, keys, ["numerator"]).set_index(["provider", *keys])["numerator"]
+    total = whole.reindex(wide_n.index).fillna(0).to_numpy(float)
+    margins = []
+    if keys == ["eth_group"]:
+        for margin, breakdown in (("sex", "ethnic_group_x_sex"), ("age_band", "ethnic_group_x_age")):
+            if breakdown not in ind.breakdowns:
+                continue
+            published = _groups(cube, [*keys, margin], ["numerator"]).set_index(["provider", *keys, margin])["numerator"]
+            for level in wide_n.columns.get_level_values(margin).unique():
+                mask = (wide_n.columns.get_level_values(margin) == level)
+                at = pd.MultiIndex.from_frame(index.assign(**{margin: level}))
+                count = published.reindex(at).fillna(0).to_numpy(float)
+                margins.append((mask, *window(count, strata_n[:, mask].sum(axis=1))))
+    decimals = estimates.STANDARDISED_DECIMALS
+    published = tuple(estimates.rounded(e, decimals) for e in exact)
+    return strata.singles_out(strata_n, wide_p.to_numpy(float), std, ind.multiplier, published, decimals,
+                              window(total, strata_n.sum(axis=1)), profile.hidden, margins)

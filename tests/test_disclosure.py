@@ -1,4 +1,5 @@
-"""Disclosure control: small counts hidden, the rest rounded, complementary suppression."""
+"""Disclosure control: small counts hidden, the rest rounded, every figure from the published
+counts, and further cells hidden only where differencing would narrow a hidden count."""
 
 from __future__ import annotations
 
@@ -6,135 +7,190 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline import disclosure
+from pipeline import contract, disclosure, estimates, stats
+from pipeline.differencing import Cells, HiddenRange, Sets, feasible_ranges, protect
+
+NHS = HiddenRange(1, 4, 2)
+GROUP_OF = {c.code: c.group for c in contract.ETHNIC_CATEGORIES} | {"NOT_KNOWN": "NOT_KNOWN"}
 
 
-def _block(counts: dict[str, float], denominator: float = 10_000, provider: str = "P1") -> pd.DataFrame:
+def counts(categories: dict[str, float], provider: str = "P1", method: str = "rate",
+           denominator: float | dict[str, float] = 10_000, indicator: str = "CO01") -> pd.DataFrame:
+    """One provider's count table for one indicator: the given categories, their groups and the total."""
     rows = []
-    for code, n in counts.items():
-        rows.append({"year": "2024-25", "provider": provider, "indicator_id": "CO01", "statistic": "crude rate",
-                     "breakdown": "ethnic_group", "group_code": code, "numerator": n, "denominator": denominator,
-                     "value": n / denominator * 1e5, "lower_95": 1.0, "upper_95": 2.0, "comparator_ratio": 1.5,
-                     "ratio_lower_95": 1.1, "ratio_upper_95": 2.1, "significance": "higher"})
+    dens = denominator if isinstance(denominator, dict) else {code: denominator for code in categories}
+    groups: dict[str, float] = {}
+    group_dens: dict[str, float] = {}
+    for code, n in categories.items():
+        groups[GROUP_OF[code]] = groups.get(GROUP_OF[code], 0) + n
+        group_dens[GROUP_OF[code]] = group_dens.get(GROUP_OF[code], 0) + dens[code]
+    all_dens = {**dens, **group_dens, "TOTAL": sum(dens.values())}
+    comp = categories.get("A", 0)
+    statistic = "crude rate" if method == "rate" else "proportion"
+    for breakdown, cells in (("ethnic_category", categories), ("ethnic_group", groups),
+                             ("total", {"TOTAL": sum(categories.values())})):
+        for code, n in cells.items():
+            den = all_dens[code]
+            rows.append({"year": "2024-25", "provider": provider, "indicator_id": indicator, "indicator": indicator,
+                         "statistic": statistic, "breakdown": breakdown, "group_code": code, "group_label": code,
+                         "unit": "per 100,000", "direction": "worse", "method": method,
+                         "multiplier": 100_000.0 if method == "rate" else 100.0, "numerator": float(n),
+                         "denominator": float(den), "comp_numerator": float(comp), "comp_denominator": float(dens.get("A", 0)),
+                         "units": np.nan, "value_sum": np.nan, "value_sumsq": np.nan, "value": np.nan,
+                         "lower_95": np.nan, "upper_95": np.nan, "strata_safe": np.nan})
     return pd.DataFrame(rows)
 
 
-def test_nhs_profile_hides_counts_of_one_to_four_and_their_values():
-    out = disclosure.apply(_block({"WHITE": 120, "BLACK": 3, "ASIAN": 0, "MIXED": 47}))
-    black = out[out.group_code == "BLACK"].iloc[0]
-    assert pd.isna(black.numerator) and np.isnan(black.value) and np.isnan(black.comparator_ratio)
-    assert black.suppressed.startswith("nhs: count 1-4")
-    assert black.significance == ""
+def published(frame: pd.DataFrame, profile: str = "nhs", **kwargs) -> pd.DataFrame:
+    controlled = disclosure.control(frame, profile, **kwargs)
+    return estimates.published_table(controlled, None, "A", profile)
 
 
-def test_zero_is_published_as_zero_but_its_rate_is_not():
-    out = disclosure.apply(_block({"WHITE": 120, "ASIAN": 0, "MIXED": 47, "OTHER": 52}))
-    asian = out[out.group_code == "ASIAN"].iloc[0]
-    assert asian.numerator == 0
-    assert np.isnan(asian.value)  # a value from fewer than 5 is not shown
+def row(frame: pd.DataFrame, code: str, breakdown: str = "ethnic_category") -> pd.Series:
+    return frame[(frame.group_code == code) & (frame.breakdown == breakdown)].iloc[0]
 
 
-def test_counts_are_rounded_to_the_nearest_five():
-    out = disclosure.apply(_block({"WHITE": 122, "MIXED": 47, "OTHER": 52.5}))
-    assert list(out.numerator) == [120, 45, 55]
-    assert out.value.iloc[0] == pytest.approx(122 / 10_000 * 1e5)  # value from the unrounded count
-
-
-def test_one_suppressed_cell_forces_a_second_the_smallest_other():
-    out = disclosure.apply(_block({"WHITE": 120, "BLACK": 3, "ASIAN": 9, "MIXED": 47}))
-    asian = out[out.group_code == "ASIAN"].iloc[0]
-    assert pd.isna(asian.numerator)
-    assert asian.suppressed == "nhs: complementary suppression"
-    assert out[out.group_code == "MIXED"].numerator.iloc[0] == 45
-
-
-def test_two_suppressed_cells_need_no_complement():
-    out = disclosure.apply(_block({"WHITE": 120, "BLACK": 3, "ASIAN": 2, "MIXED": 47}))
-    assert (out.suppressed == "nhs: complementary suppression").sum() == 0
+def test_nhs_profile_hides_one_to_four_rounds_the_rest_and_keeps_zero():
+    out = published(counts({"A": 122, "B": 3, "C": 0, "M": 48, "N": 52}))
+    assert pd.isna(row(out, "B").numerator) and row(out, "B").suppressed == "nhs: count 1-4 (numerator)"
+    assert np.isnan(row(out, "B").value) and row(out, "B").significance == ""
+    assert row(out, "C").numerator == 0 and np.isnan(row(out, "C").value)  # a value needs 5 or more
+    assert [row(out, c).numerator for c in ("A", "M", "N")] == [120, 50, 50]
+    assert (out.suppressed != "nhs: complementary suppression").all()
 
 
 def test_strict_profile_hides_zero_to_seven():
-    out = disclosure.apply(_block({"WHITE": 120, "BLACK": 7, "ASIAN": 0, "MIXED": 8}), "strict")
-    assert pd.isna(out[out.group_code == "BLACK"].numerator.iloc[0])
-    assert pd.isna(out[out.group_code == "ASIAN"].numerator.iloc[0])
-    assert out[out.group_code == "MIXED"].numerator.iloc[0] == 10
+    out = published(counts({"A": 120, "B": 7, "C": 0, "M": 8}), "strict")
+    assert pd.isna(row(out, "B").numerator) and pd.isna(row(out, "C").numerator)
+    assert row(out, "M").numerator == 10
 
 
-def test_exempt_provider_is_published_unrounded():
-    out = disclosure.apply(_block({"WHITE": 122, "BLACK": 3}, provider="ALL"), unrounded_providers=("ALL",))
-    assert list(out.numerator) == [122, 3]
-    assert (out.suppressed == "").all()
+def test_every_figure_comes_from_the_published_counts():
+    """8 of 12 is published as 10 of 10: the percentage is 100.0, not 66.7, and its interval and
+    ratio are those of 10 of 10, so multiplying back gives only the published counts."""
+    out = published(counts({"A": 40, "B": 8, "C": 30}, method="proportion", denominator={"A": 60, "B": 12, "C": 45}))
+    irish = row(out, "B")
+    assert (irish.numerator, irish.denominator) == (10, 10)
+    assert irish.value == 100.0
+    lower, upper = (round(x * 100, 1) for x in stats.wilson_ci(10, 10))
+    assert (irish.lower_95, irish.upper_95) == (lower, upper)
+    ratio = stats.proportion_ratio(10, 10, 40, 60)
+    assert irish.comparator_ratio == round(ratio[0], 2)
 
 
-def test_quality_counts_hide_small_counts_and_their_percentages():
-    frame = pd.DataFrame({"provider": ["P1"], "persons": [1003], "invalid": [3], "invalid_percent": [0.3]})
-    out = disclosure.control_counts(frame, ["persons", "invalid"])
-    assert out.persons.iloc[0] == 1005
-    assert pd.isna(out.invalid.iloc[0]) and np.isnan(out.invalid_percent.iloc[0])
-    assert "invalid" in out.suppressed.iloc[0]
+def test_published_precision_is_one_decimal_for_values_and_two_for_ratios():
+    out = published(counts({"A": 123, "M": 77, "N": 51}))
+    shown = out[out.value.notna()]
+    assert len(shown) >= 3
+    for col in ("value", "lower_95", "upper_95"):
+        assert (shown[col] == shown[col].round(1)).all(), col
+    ratios = out["comparator_ratio"].dropna()
+    assert len(ratios) and (ratios == ratios.round(2)).all()
 
 
-def test_a_ratio_hidden_for_a_small_comparator_count_says_why():
-    """interfaces.md: suppressed values are empty with `suppressed` naming the rule, including a
-    ratio hidden because the White British count it rests on is small."""
-    frame = _block({"WHITE": 120, "BLACK": 60, "MIXED": 47}).assign(comp_numerator=[3, 3, 3], comp_denominator=900)
-    out = disclosure.apply(frame)
-    black = out[out.group_code == "BLACK"].iloc[0]
-    assert black.numerator == 60 and not np.isnan(black.value)
-    assert np.isnan(black.comparator_ratio) and black.significance == ""
-    assert black.suppressed == f"nhs: {disclosure.COMPARATOR_RULE}"
+def test_a_hidden_count_that_the_windows_already_protect_needs_no_partner():
+    """Old rule: one hidden cell in a breakdown always took a second. Under the audit, a total of
+    170 (168-172), White British 120 (118-122) and Caribbean 47 (45-49) leave Irish anywhere in
+    -3 to 9: the whole range 1-4 is still possible, so nothing more is hidden."""
+    out = published(counts({"A": 120, "B": 3, "M": 47}))
+    assert (out.suppressed == "nhs: complementary suppression").sum() == 0
+    assert out.numerator.isna().sum() == 1 + 0  # Irish only (its group White = A + B is 123, published)
 
 
-def test_last_years_value_hidden_for_a_small_count_says_why():
-    frame = _block({"WHITE": 120, "BLACK": 60, "MIXED": 47}).assign(
-        previous_numerator=[110, 2, 40], previous_value=[1.0, 2.0, 3.0], change=[0.1, 0.2, 0.3],
-        change_lower_95=[0.0, 0.0, 0.0], change_upper_95=[0.2, 0.4, 0.6], change_significance="similar")
-    out = disclosure.apply(frame)
-    black = out[out.group_code == "BLACK"].iloc[0]
-    assert np.isnan(black.previous_value) and np.isnan(black.change) and black.numerator == 60
-    assert black.suppressed == f"nhs: {disclosure.PREVIOUS_RULE}"
-    assert out[out.group_code == "WHITE"].iloc[0].suppressed == ""
+def test_a_count_pinned_by_its_groups_total_gets_a_partner():
+    """Caribbean 1, African 5, Other Black 0: Black (6) is published as 5 (5-7), so Caribbean would
+    be 0-2, i.e. 1 or 2: narrower than 1-4. Hiding African would not help (it is 5-7 either way);
+    hiding the Black total does, and the audit takes it."""
+    out = published(counts({"A": 300, "M": 1, "N": 5, "P": 0, "H": 80}))
+    assert pd.isna(row(out, "BLACK", "ethnic_group").numerator)
+    assert row(out, "BLACK", "ethnic_group").suppressed == "nhs: complementary suppression"
+    assert row(out, "N").numerator == 5  # African stays published
 
 
-def _rows(breakdown: str, counts: dict[str, float]) -> pd.DataFrame:
-    return _block(counts).assign(breakdown=breakdown)
+def test_the_comparator_is_never_the_partner_while_another_cell_can_do():
+    """White = White British 5 + Irish 2 + Other White 0: hiding Irish alone, the published White
+    (7, as 5-7) and White British (5-7) pin Irish to 0-2. White British is the smallest other cell
+    but is the comparator: the White total is hidden instead, and every ratio survives."""
+    out = published(counts({"A": 5, "B": 2, "C": 0, "M": 60, "N": 55}))
+    assert row(out, "A").numerator == 5 and row(out, "A").suppressed == ""
+    assert pd.isna(row(out, "WHITE", "ethnic_group").numerator)
+    assert not pd.isna(row(out, "M").comparator_ratio)
 
 
-def test_a_hidden_category_is_not_recoverable_from_its_groups_total():
-    """methods.md: where one cell of a row or column with a published total is suppressed, a
-    second is too. The Black group total is published, so hiding Caribbean (3) alone would let
-    anyone subtract it out: the smallest other Black category goes too, and nothing outside it."""
-    out = disclosure.apply(_rows("ethnic_category", {"A": 500, "B": 100, "C": 90, "M": 3, "N": 60, "P": 40,
-                                                      "H": 70, "J": 80, "K": 50, "L": 30, "R": 0, "S": 25}))
-    hidden = set(out.loc[out.numerator.isna(), "group_code"])
-    assert hidden == {"M", "P"}
-    assert out.set_index("group_code").loc["P", "suppressed"] == "nhs: complementary suppression"
+def test_when_only_white_british_can_protect_a_count_the_reason_says_so():
+    """The providers' White British counts (5, 5 and 2; all providers 12, published as 10) form a set
+    of comparators only, which would pin the third provider's 2 to 1-2: a White British count is
+    hidden, and the ratios compared with it say 'White British hidden to protect a small count', not
+    'too few people'."""
+    frames = [counts({"A": a, "B": 20, "M": 50, "N": 40}, provider=p) for p, a in (("P1", 5), ("P2", 5), ("P3", 2))]
+    total = counts({"A": 12, "B": 60, "M": 150, "N": 120}, provider="ALL")
+    out = published(pd.concat([*frames, total], ignore_index=True))
+    hidden_wb = out[(out.group_code == "A") & (out.suppressed == "nhs: complementary suppression")]
+    assert len(hidden_wb) == 1
+    provider = hidden_wb.provider.iloc[0]
+    mine = out[(out.provider == provider) & out.group_code.isin(["M", "N", "BLACK"])]
+    assert (mine.suppressed == f"nhs: {disclosure.COMPARATOR_HIDDEN_RULE}").all()
+    assert mine.comparator_ratio.isna().all() and mine.value.notna().all()
 
 
-def test_the_partner_comes_from_the_group_of_the_runs_coding_convention():
-    """Chinese (R) is in the Other group under NHS coding and in the Asian group under the
-    census's: its partner is the other Other category, or the smallest Asian one."""
-    counts = {"A": 500, "H": 70, "J": 80, "K": 50, "L": 30, "R": 2, "S": 25}
-    nhs = disclosure.apply(_rows("ethnic_category", counts))
-    census = disclosure.apply(_rows("ethnic_category", counts), coding_convention="census")
-    assert set(nhs.loc[nhs.numerator.isna(), "group_code"]) == {"R", "S"}
-    assert set(census.loc[census.numerator.isna(), "group_code"]) == {"R", "L"}
+def test_england_in_a_national_run_is_published_unrounded():
+    frame = pd.concat([counts({"A": 122, "M": 33}, provider="P1"), counts({"A": 122, "M": 33}, provider="ALL")])
+    out = published(frame, exempt_providers=("ALL",))
+    assert row(out[out.provider == "ALL"], "A").numerator == 122
+    assert row(out[out.provider == "P1"], "A").numerator == 120
 
 
-def test_a_hidden_sex_or_age_stratum_takes_a_partner_within_its_group():
-    out = disclosure.apply(_rows("ethnic_group_x_sex", {"BLACK|1": 3, "BLACK|2": 50, "WHITE|1": 100, "WHITE|2": 120}))
-    assert set(out.loc[out.numerator.isna(), "group_code"]) == {"BLACK|1", "BLACK|2"}
+def test_a_ratio_hidden_for_a_small_white_british_count_says_why():
+    out = published(counts({"A": 3, "M": 60, "N": 47}))
+    black = row(out, "M")
+    assert black.numerator == 60 and not np.isnan(black.value) and np.isnan(black.comparator_ratio)
+    assert black.suppressed.endswith(disclosure.COMPARATOR_SMALL_RULE)
 
 
-def test_no_ratio_rests_on_a_hidden_white_british_count():
-    """A White British count hidden as a complement must not be recoverable from another group's
-    published count and its ratio: those ratios go too, and say why."""
-    groups = _block({"WHITE": 300, "BLACK": 60, "MIXED": 47})
-    categories = _rows("ethnic_category", {"A": 40, "B": 3, "C": 257, "M": 30, "N": 30})
-    out = disclosure.apply(pd.concat([groups, categories], ignore_index=True).assign(comp_numerator=40))
-    own = out[(out.breakdown == "ethnic_category") & (out.group_code == "A")].iloc[0]
-    assert pd.isna(own.numerator)  # B (3) is hidden; A (40) is the smallest other White category
-    for _, row in out[out.group_code.isin(["BLACK", "MIXED", "M", "N"])].iterrows():
-        assert np.isnan(row.comparator_ratio) and row.significance == "", row.group_code
-        assert row.suppressed == f"nhs: {disclosure.COMPARATOR_RULE}"
-        assert not np.isnan(row.value)
+def test_last_years_hidden_value_hides_the_change_and_says_why():
+    now = published(counts({"A": 120, "M": 60}))
+    before = published(counts({"A": 110, "M": 2}))
+    controlled = disclosure.control(counts({"A": 120, "M": 60}))
+    out = estimates.published_table(controlled, before, "A")
+    assert np.isnan(row(out, "M").change) and row(out, "M").suppressed == f"nhs: {disclosure.PREVIOUS_RULE}"
+    assert row(out, "A").change == round(row(now, "A").value - row(before, "A").value, 1)
+
+
+# ------------------------------------------------------------------ the differencing engine
+def test_feasible_ranges_follow_every_set_to_a_fixed_point():
+    """T = a + b and a = c + d. T published 5 (5-7), b published 5 (5-7), a and c hidden, d zero:
+    a = T - b is -2..2, so 1-2; and c = a - d inherits it through the second set."""
+    exact = np.array([6, 1, 5, 1, 0], float)
+    primary = np.array([0, 1, 0, 1, 0], bool)
+    cells = Cells(exact, primary, np.zeros(5, bool), np.zeros(5, bool))
+    lo, hi = feasible_ranges(cells, Sets([(0, [1, 2]), (1, [3, 4])], exact), NHS)
+    assert (lo[1], hi[1]) == (1, 2) and (lo[3], hi[3]) == (1, 2)
+    exact[[0, 2]] = [13, 12]  # T 15 (13-17), b 10 (8-12): a is 1-9, c keeps 1-4
+    lo, hi = feasible_ranges(Cells(exact, primary, cells.exempt, cells.avoid), Sets([(0, [1, 2]), (1, [3, 4])], exact), NHS)
+    assert (lo[3], hi[3]) == (1, 4)
+
+
+def test_protect_adds_nothing_where_nothing_is_narrowed_and_a_partner_where_it_is():
+    exact = np.array([6, 1, 5, 0], float)  # total 6 (5-7) = 1 (hidden) + 5 (5-7) + 0
+    cells = Cells(exact, exact == 1, np.zeros(4, bool), np.zeros(4, bool))
+    sets = Sets([(0, [1, 2, 3])], exact)
+    extra = protect(cells, sets, NHS)
+    assert extra[0] and not extra[2]  # the total: hiding the 5 would leave the hidden cell at 1-2
+    lo, hi = feasible_ranges(cells, sets, NHS)
+    assert (lo[1], hi[1]) == (1, 4)
+
+
+# ------------------------------------------------------------------ data quality
+def test_quality_counts_are_controlled_and_audited_as_a_set():
+    """The ethnicity statuses add up to the persons: invalid 3 alone hidden would be pinned by the
+    total and the other statuses when they are exact zeros; the audit hides a partner."""
+    measures = pd.DataFrame([
+        {"provider": "P1", "measure": "DQ01", "table": "MHS001MPI", "field": "EthnicCategory", "check": c,
+         "count": n, "total": 1003} for c, n in (("valid", 1000), ("not_stated", 0), ("not_known", 0),
+                                                 ("invalid", 3), ("missing", 0))])
+    out = disclosure.control_quality(measures)
+    assert out.loc[out.check == "valid", "count"].iloc[0] == 1000
+    assert out.loc[out.check == "invalid", "count_hidden"].iloc[0]
+    assert "count 1-4" in out.loc[out.check == "invalid", "suppressed"].iloc[0]
+    # 1003 (1001-1005) minus 1000 (998-1002): invalid is -1..7, so 1-4 stays whole: no partner needed
+    assert out["count_hidden"].sum() == 1 and not out["total_hidden"].any()

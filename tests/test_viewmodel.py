@@ -180,15 +180,16 @@ def test_a_row_whose_ratio_alone_is_hidden_still_counts_as_published():
     from pipeline.indicators import load_catalogue
     from pipeline.report.format import SUPPRESSED, UNDEFINED
 
-    assert not disclosure.hides_own_numbers(f"nhs: {disclosure.COMPARATOR_RULE}")
+    assert not disclosure.hides_own_numbers(f"nhs: {disclosure.COMPARATOR_HIDDEN_RULE}")
     assert not disclosure.hides_own_numbers(f"nhs: {disclosure.PREVIOUS_RULE}")
+    assert not disclosure.hides_own_numbers(f"nhs: {disclosure.STRATA_RULE}")
     assert disclosure.hides_own_numbers("nhs: count 1-4 (numerator)")
     assert not disclosure.hides_own_numbers("") and not disclosure.hides_own_numbers(float("nan"))
     ind = next(i for i in load_catalogue() if i.id == "CO01")
     r = pd.Series({"breakdown": "ethnic_group", "group_code": "BLACK", "group_label": "Black", "numerator": 60,
                    "denominator": 10_000, "value": 600.0, "lower_95": 450.0, "upper_95": 770.0,
                    "comparator_ratio": float("nan"), "ratio_lower_95": float("nan"), "ratio_upper_95": float("nan"),
-                   "significance": "", "suppressed": f"nhs: {disclosure.COMPARATOR_RULE}"})
+                   "significance": "", "suppressed": f"nhs: {disclosure.COMPARATOR_HIDDEN_RULE}"})
     shown = cells(ind, r)
     assert shown["value"] == "600.0" and shown["numerator"] == "60" and shown["ratio"] == SUPPRESSED
     # a value missing for another reason (e.g. a standardised rate from fewer than 10 events) is 'n/a'

@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pipeline import disclosure
 from pipeline.config import AuditConfig
 from pipeline.quality.gate import (
     Decision, decide, decision_for, level_for_share, published_table, report_quality,
@@ -58,7 +59,7 @@ def validate_quality(con: duckdb.DuckDBPyConnection, year: str, providers: list[
     keeps the site's file names reproducible).
     """
     all_rules = rules(config)
-    measures = build_measures(con, year, providers)
+    measures = disclosure.control_quality(build_measures(con, year, providers), config.disclosure_profile)
     run_time = run_time or dt.datetime(int(year[:4]) + 1, 4, 1, tzinfo=dt.timezone.utc)
     results, shown = run_suites(measures, providers, all_rules, docs, run_time, config.disclosure_profile)
     decisions = decide(providers, results, measures, config, all_rules)
@@ -78,7 +79,7 @@ def save(con: duckdb.DuckDBPyConnection, run: QualityRun) -> None:
 
 def published_quality(con: duckdb.DuckDBPyConnection, year: str, config: AuditConfig) -> pd.DataFrame:
     """data_quality.csv from what :func:`save` and the measures step left in the warehouse."""
-    measures = con.execute("SELECT * FROM quality_measures").df()
+    measures = disclosure.control_quality(con.execute("SELECT * FROM quality_measures").df(), config.disclosure_profile)
     results = {p: json.loads(r) for p, r in con.execute("SELECT provider, result FROM quality_results").fetchall()}
     decisions = [Decision(**d) for d in con.execute("SELECT * FROM quality_decisions").df().to_dict("records")]
     return published_table(year, measures, results, decisions, rules(config), config)

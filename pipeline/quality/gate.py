@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pipeline import contract, disclosure
+from pipeline import contract
+from pipeline.estimates import rounded
 from pipeline.config import AuditConfig
 from pipeline.quality.rules import EVENT_POPULATIONS, Rule
 from pipeline.quality.suites import rule_outcomes
@@ -37,7 +38,7 @@ def decide(providers: list[str], results: dict[str, dict], measures: pd.DataFram
         failed = [r for r in rules if r.id in outcome and not outcome[r.id][0]]
         failed += [r for r in rules if r.suite == "dq01_ethnicity_recording" and r.id not in outcome]
         row = _row(measures, provider, "DQ01", "MHS001MPI", "EthnicCategory", "valid")
-        share = float(row["count"]) / float(row["total"]) if row is not None and row["total"] else None
+        share = published_share(row)
         empty = [r.table for r in failed if r.check == "present"]
         if share is None:
             decisions.append(Decision(provider, "withhold", None, "the patient index (MHS001MPI) has no persons for this provider"))
@@ -62,6 +63,14 @@ def decision_for(provider: str, share: float, level: str, config: AuditConfig) -
     return Decision(provider, level, share, reason)
 
 
+def published_share(row: pd.Series | None) -> float | None:
+    """The valid share as published (from the published counts, to the published 0.1%), or the
+    highest its published range allows where a count it rests on is hidden; None with no persons."""
+    if row is None or not row["total_high"] or pd.isna(row["total_high"]):
+        return None
+    return round(min(1.0, float(row["count_high"]) / float(row["total_low"])), 3)
+
+
 def level_for_share(share: float, config: AuditConfig) -> str:
     if share < config.ethnicity_withhold_below:
         return "withhold"
@@ -76,7 +85,8 @@ def _row(measures: pd.DataFrame, provider: str, *key: str) -> pd.Series | None:
 def published_table(year: str, measures: pd.DataFrame, results: dict[str, dict], decisions: list[Decision],
                     rules: list[Rule], config: AuditConfig) -> pd.DataFrame:
     """data_quality.csv: one row per provider (and ALL) x measure x table x field x check, plus one
-    GATE row per provider with its decision; counts disclosure-controlled."""
+    GATE row per provider with its decision; counts as published (see disclosure.control_quality),
+    percentages from them."""
     frame = measures.copy()
     by_key: dict[tuple, list[Rule]] = {}
     for r in rules:
@@ -92,14 +102,10 @@ def published_table(year: str, measures: pd.DataFrame, results: dict[str, dict],
     order = {p: i for i, p in enumerate(dict.fromkeys(list(measures["provider"])))}
     frame = frame.sort_values("provider", key=lambda s: s.map(order), kind="stable")
 
-    profile = disclosure.PROFILES[config.disclosure_profile]
-    small = lambda s: s.astype(float).between(profile.suppress_from, profile.suppress_to)  # noqa: E731
-    hide_percent = small(frame["count"]) | small(frame["total"])
-    total = frame["total"].astype(float)
-    frame["percent"] = (100 * frame["count"].astype(float) / total.where(total > 0)).where(~hide_percent)
-    controlled = disclosure.control_counts(frame, ["count", "total"], config.disclosure_profile)
-    controlled.insert(0, "year", year)
-    return controlled[PUBLISHED_COLUMNS].reset_index(drop=True)
+    count, total = frame["count"].astype(float), frame["total"].astype(float)
+    frame["percent"] = rounded(100 * count / total.where(total > 0), 1)
+    frame.insert(0, "year", year)
+    return frame[PUBLISHED_COLUMNS].reset_index(drop=True)
 
 
 def _result(rules: list[Rule], outcome: dict) -> str:
@@ -125,12 +131,13 @@ def _gate_rows(measures: pd.DataFrame, decisions: list[Decision], config: AuditC
     required = ", ".join(t.name for t in contract.TABLES if t.required_per_provider)
     threshold = (f"withhold below {config.ethnicity_withhold_below:.0%} or with no {required} records; "
                  f"warn below {config.ethnicity_warn_below:.0%}")
-    all_share = valid.loc["ALL", "count"] / valid.loc["ALL", "total"] if valid.loc["ALL", "total"] else 0.0
+    all_share = published_share(valid.loc["ALL"]) or 0.0
     gated = decisions + [decision_for("ALL", all_share, level_for_share(all_share, config), config)]
     return pd.DataFrame([
         {"provider": d.provider, "measure": "GATE", "table": "", "field": "", "check": "decision",
          "count": valid.loc[d.provider, "count"], "total": valid.loc[d.provider, "total"],
-         "threshold": threshold, "result": d.decision, "detail": d.reason}
+         "count_hidden": valid.loc[d.provider, "count_hidden"], "total_hidden": valid.loc[d.provider, "total_hidden"],
+         "threshold": threshold, "result": d.decision, "detail": d.reason, "suppressed": valid.loc[d.provider, "suppressed"]}
         for d in gated
     ])
 

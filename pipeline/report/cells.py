@@ -30,7 +30,8 @@ def ordered_rows(rows: pd.DataFrame) -> pd.DataFrame:
 def undefined(ind: Indicator, r: pd.Series, column: str) -> bool:
     """A value with nothing to show (rather than hidden): 'Not known' has no population, a mean
     has no denominator, a standardised rate is not calculated from fewer than 10 events."""
-    hidden = disclosure.hides_own_numbers(r["suppressed"])
+    hidden = disclosure.hides_own_numbers(r["suppressed"]) or (
+        column != "numerator" and column != "denominator" and str(r["suppressed"]).endswith(disclosure.STRATA_RULE))
     no_population = ind.method == "rate" and str(r["group_code"]).split("|")[0] == "NOT_KNOWN"
     if column == "numerator":
         return not hidden
@@ -53,7 +54,7 @@ def cells(ind: Indicator, r: pd.Series, label: str | None = None) -> dict:
     if comparator or total:
         ratio, ratio_ci, compared = "", "", "comparator" if comparator else ""
     else:
-        ratio_hidden = value == SUPPRESSED or str(r["suppressed"]).endswith(disclosure.COMPARATOR_RULE)
+        ratio_hidden = value == SUPPRESSED or str(r["suppressed"]).endswith("(ratio)")
         ratio = fmt_ratio(r["comparator_ratio"]) if not missing(r["comparator_ratio"]) else (
             SUPPRESSED if ratio_hidden else UNDEFINED)
         ratio_ci = fmt_interval(r["ratio_lower_95"], r["ratio_upper_95"], 2)

@@ -156,8 +156,12 @@ SUPPRESSION_MEANING = {
     "count 0-7 (numerator)": "the count was between 0 and 7",
     "count 0-7 (denominator)": "the denominator was between 0 and 7",
     "value from fewer than 5": "the value would rest on fewer than 5 people or events",
-    "complementary suppression": "hidden so that another hidden number cannot be worked out by subtraction",
-    disclosure.COMPARATOR_RULE: "the ratio to White British was hidden because the White British count was hidden",
+    disclosure.COMPLEMENT_RULE: "hidden so that another hidden number cannot be worked out from the published totals",
+    disclosure.COMPARATOR_HIDDEN_RULE: "the ratio to White British was hidden because the White British count was "
+                                       "hidden to protect a small count",
+    disclosure.COMPARATOR_SMALL_RULE: "the ratio to White British was hidden because the White British count was small",
+    disclosure.STRATA_RULE: "the standardised rate was hidden because, with its interval, it would show that one "
+                            "age and sex group held a small number",
     disclosure.PREVIOUS_RULE: "last year's value and the change were hidden because last year's count was small",
 }
 

@@ -91,7 +91,13 @@ def indicator_text(ind: Indicator, rows: pd.DataFrame) -> list[str]:
     found = significant(rows)
     out.extend(difference_sentence(ind, r) for _, r in found.iterrows())
     tested = rows[(rows["breakdown"] == "ethnic_group") & rows["significance"].isin(["higher", "lower", "similar"])]
-    if found.empty and len(tested):
+    reasons = rows.loc[rows["breakdown"] == "ethnic_group", "suppressed"].fillna("").astype(str)
+    if found.empty and not len(tested) and reasons.str.endswith(disclosure.COMPARATOR_HIDDEN_RULE).any():
+        out.append(f"The {COMPARATOR_LABEL} figures are hidden to protect a small count in another group, so no "
+                   f"group is compared with {COMPARATOR_LABEL} people here.")
+    elif found.empty and not len(tested) and reasons.str.endswith(disclosure.COMPARATOR_SMALL_RULE).any():
+        out.append(f"There are too few {COMPARATOR_LABEL} people to compare other groups with them.")
+    elif found.empty and len(tested):
         out.append(f"No ethnic group was significantly different from {COMPARATOR_LABEL} people.")
     elif found.empty:
         out.append(f"There are too few people in the groups to compare them with {COMPARATOR_LABEL} people.")
