@@ -21,6 +21,7 @@ from pipeline.indicators import compute_indicators, load_catalogue, with_change
 from pipeline.load import LoadedTable, available_years, input_files, load_table, sha256
 from pipeline.quality import Decision, QualityRun, decision_for, level_for_share, published_quality, validate_quality
 from pipeline.quality import report_quality, save as save_quality
+from pipeline.report import edition
 from pipeline.report.render import ReportJob, render_all
 from pipeline.warehouse import connect, query, stage
 
@@ -190,7 +191,8 @@ def publish_tables(spec: RunSpec) -> pd.DataFrame:
 
 
 def render_reports(spec: RunSpec) -> dict[str, str]:
-    """One PDF per provider and ALL.pdf; a withheld provider gets a short PDF saying why."""
+    """Both editions: one PDF (the board paper) per provider and ALL.pdf, a withheld provider's
+    saying why; and the HTML edition under html/, each provider's page from the same view-model."""
     published = pd.read_parquet(spec.staging / "data" / "indicators.parquet")
     quality = pd.read_csv(spec.staging / "data" / "data_quality.csv", dtype={"provider": str})
     with connect(spec.warehouse, read_only=True) as con:
@@ -213,12 +215,16 @@ def render_reports(spec: RunSpec) -> dict[str, str]:
                      decision=decisions[code], quality=quality, catalogue=catalogue, params=params, inputs=inputs,
                      all_rows=compared),
         target=spec.staging / "reports" / f"{code}.pdf", publication_date=spec.publication_date,
+        page=spec.staging / "html" / code / "index.html",
     ) for code in order]
     outcome = {}
     # Reports are independent: render them on both cores (each worker sets SOURCE_DATE_EPOCH itself).
     for code, seconds, pages in render_all(jobs, workers=2):
         outcome[code] = decisions[code].decision
         log.info("rendered %s report (%s): %s pages in %.1f s", code, decisions[code].decision, pages, seconds)
+    edition.copy_assets(spec.staging / "html")
+    edition.write_year_pages(spec.staging / "html", year=spec.year, names=names, decisions=decisions,
+                             compared=compared, catalogue=catalogue, params=params)
     return outcome
 
 

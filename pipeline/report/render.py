@@ -1,4 +1,5 @@
-"""Render a report view-model to a tagged, reproducible PDF (PDF/UA-1) with Jinja2 and WeasyPrint."""
+"""Render a report view-model to both editions: the board paper, a tagged, reproducible PDF
+(PDF/UA-1) by Jinja2 and WeasyPrint, and the provider's page of the HTML edition."""
 
 from __future__ import annotations
 
@@ -21,6 +22,14 @@ for noisy in ("weasyprint", "fontTools"):
     logging.getLogger(noisy).setLevel(logging.ERROR)
 
 
+# Where an HTML edition page finds the publication's folder, the edition's assets and its landing page.
+PAGE_PATHS = {
+    "index": {"root": "..", "assets": "assets", "home": "index.html"},
+    "provider": {"root": "../..", "assets": "../assets", "home": "../index.html"},
+    "indicator": {"root": "../..", "assets": "../assets", "home": "../index.html"},
+}
+
+
 def environment() -> Environment:
     return Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
@@ -31,8 +40,17 @@ def environment() -> Environment:
     )
 
 
-def render_html(context: dict) -> str:
-    return environment().get_template("report.html.j2").render(**context)
+def render_html(context: dict, template: str = "report.html.j2") -> str:
+    """The board paper's HTML (for WeasyPrint), or with ``template`` another top-level template."""
+    return environment().get_template(template).render(**context)
+
+
+def render_edition_page(context: dict, target: Path) -> Path:
+    """The provider's page of the HTML edition (``<staging>/html/<code>/index.html``)."""
+    page = environment().get_template("edition_report.html.j2").render(**context, **PAGE_PATHS["provider"])
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(page, encoding="utf-8")
+    return target
 
 
 def source_date_epoch(publication_date: str) -> int:
@@ -43,12 +61,22 @@ def source_date_epoch(publication_date: str) -> int:
 
 def render_document(context: dict, target: Path, publication_date: str) -> int:
     """Write one report and return its page count; the same context and date always give the same bytes."""
-    from weasyprint import HTML
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    from pipeline.report import pdf_tags
 
     for noisy in ("weasyprint", "fontTools"):  # again: a fresh worker process has fresh loggers
         logging.getLogger(noisy).setLevel(logging.ERROR)
+    pdf_tags.install()
     os.environ["SOURCE_DATE_EPOCH"] = str(source_date_epoch(publication_date))
-    document = HTML(string=render_html(context), base_url=str(TEMPLATES_DIR) + "/").render(pdf_variant="pdf/ua-1")
+    fonts = FontConfiguration()
+    sheets = [CSS(filename=str(TEMPLATES_DIR / name), font_config=fonts)
+              for name in ["report.css"] + (["synthetic.css"] if context["synthetic"] else [])]
+    # No base URL: the link to the HTML edition stays relative to the PDF ('../html/RRJ/index.html'),
+    # so it works wherever the publication is copied; the stylesheets carry their own location.
+    document = HTML(string=render_html(context), base_url=None).render(
+        stylesheets=sheets, font_config=fonts, pdf_variant="pdf/ua-1")
     target.parent.mkdir(parents=True, exist_ok=True)
     document.write_pdf(target, pdf_variant="pdf/ua-1", uncompressed_pdf=False)
     return len(document.pages)
@@ -61,19 +89,24 @@ def render_pdf(context: dict, target: Path, publication_date: str) -> Path:
 
 @dataclass(frozen=True)
 class ReportJob:
-    """One report to build: the keyword arguments of :func:`provider_context`, and where to write it."""
+    """One report to build: the keyword arguments of :func:`provider_context`, where to write the
+    PDF and the HTML edition's page."""
 
     context: dict
     target: Path
     publication_date: str
+    page: Path | None = None
 
 
 def render_job(job: ReportJob) -> tuple[str, float, int]:
-    """Build the view-model and render one report: (provider, seconds, pages)."""
+    """Build the view-model once and render both editions from it: (provider, seconds, PDF pages)."""
     from pipeline.report.viewmodel import provider_context
 
     started = time.perf_counter()
-    pages = render_document(provider_context(**job.context), job.target, job.publication_date)
+    context = provider_context(**job.context)
+    pages = render_document(context, job.target, job.publication_date)
+    if job.page is not None:
+        render_edition_page(context, job.page)
     return job.context["provider"], time.perf_counter() - started, pages
 
 
