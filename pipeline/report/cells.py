@@ -61,6 +61,7 @@ def cells(ind: Indicator, r: pd.Series, label: str | None = None) -> dict:
     return {
         "label": label or ("White British" if comparator else r["group_label"]),
         "code": r["group_code"],
+        "breakdown": r["breakdown"],
         "numerator": _shown(ind, r, "numerator", fmt_count),
         "denominator": _shown(ind, r, "denominator", fmt_count),
         "value": value,
