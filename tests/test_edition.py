@@ -187,7 +187,7 @@ def test_pdf_charts_show_the_numbers_of_indicators_csv(published, csv):
     """Every chart row of every board paper (group, value, 95% interval) is its row in
     indicators.csv for the indicator's headline statistic, and every such row is charted."""
     group = "|".join(re.escape(label) for label in sorted(LABELS.values(), key=len, reverse=True))
-    line = re.compile(rf"^\s*({group})\s+(\S+)(?:\s+(\S+ to \S+))?\s*$")
+    line = re.compile(rf"^\s*({group})\s+([\d,.]+|\*|n/a)(?:\s+([\d,.]+ to [\d,.]+))?\s*$")
     headline = {i.id: headline_statistic(i) for i in load_catalogue()}
     for path in sorted((published / "reports").glob("*.pdf")):
         text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
