@@ -40,14 +40,19 @@ def environment() -> Environment:
     )
 
 
-def render_html(context: dict, template: str = "report.html.j2") -> str:
-    """The board paper's HTML (for WeasyPrint), or with ``template`` another top-level template."""
-    return environment().get_template(template).render(**context)
+def render_html(context: dict) -> str:
+    """The board paper's HTML, for WeasyPrint."""
+    return environment().get_template("report.html.j2").render(**context)
+
+
+def render_edition_html(context: dict) -> str:
+    """The provider's page of the HTML edition, from the same view-model."""
+    return environment().get_template("edition_report.html.j2").render(**context, **PAGE_PATHS["provider"])
 
 
 def render_edition_page(context: dict, target: Path) -> Path:
     """The provider's page of the HTML edition (``<staging>/html/<code>/index.html``)."""
-    page = environment().get_template("edition_report.html.j2").render(**context, **PAGE_PATHS["provider"])
+    page = render_edition_html(context)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(page, encoding="utf-8")
     return target
