@@ -215,11 +215,11 @@ def test_a_row_whose_ratio_alone_is_hidden_still_counts_as_published():
 
 
 def _boxes(svg: str) -> list[tuple[float, float, float, float]]:
-    """The funnel's provider labels as boxes, with the same width estimate the placement uses."""
+    """The funnel's provider labels as boxes, as wide as the shipped font draws them."""
     out = []
-    for x, y, anchor, code in re.findall(r'<text x="([\d.]+)" y="([\d.]+)" text-anchor="(\w+)"(?: font-weight="bold")?>'
-                                         r'(R\w+)</text>', svg):
-        w = funnel_chart.CHAR_W * len(code)
+    for x, y, anchor, bold, code in re.findall(r'<text x="([\d.]+)" y="([\d.]+)" text-anchor="(\w+)"( font-weight="bold")?>'
+                                               r'(R\w+)</text>', svg):
+        w = charts.text_width(code, bold=bool(bold))
         x0 = float(x) - {"start": 0, "end": w, "middle": w / 2}[anchor]
         out.append((x0, x0 + w, float(y) - funnel_chart.FONT, float(y) + 3))
     return out
@@ -229,7 +229,7 @@ def test_funnel_labels_never_overlap_and_stay_inside_the_plot():
     """Twelve providers crowded at almost the same place (the 'RRJRB6' case): every label that is
     drawn is clear of the others and inside the axes; the highlighted provider is always labelled."""
     points = [funnel_chart.ProviderPoint(f"R{c}{c}", 100 + i * 0.3, 50_000 + i * 40, c == "J")
-              for i, c in enumerate("ABCDEFGHJKLM")]
+              for i, c in enumerate("ABCDEFGHJKMW")]
     svg = funnel_chart.funnel_chart(points, 100.0, "rate", 100_000, "per 100,000", "alt", "funnel-t")
     boxes = _boxes(svg)
     assert ">RJJ</text>" in svg and 1 <= len(boxes) < len(points)
@@ -250,13 +250,7 @@ def test_funnel_limits_stay_inside_the_axes():
                 assert top - 0.05 <= y <= bottom + 0.05 and funnel_chart.LEFT <= x <= funnel_chart.WIDTH, (kind, pair)
 
 
-def test_funnel_label_width_estimate_covers_the_widest_capital_or_digit():
-    """Labels are kept apart by an estimated width: it must not undershoot the shipped bold font."""
-    from fontTools.ttLib import TTFont
-
-    from pipeline.report.render import REPORTS_DIR
-
-    font = TTFont(REPORTS_DIR / "fonts" / "NotoSans-Bold.ttf")
-    cmap, metrics, em = font.getBestCmap(), font["hmtx"].metrics, font["head"].unitsPerEm
-    widest = max(metrics[cmap[ord(c)]][0] for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") / em * funnel_chart.FONT
-    assert funnel_chart.CHAR_W >= widest
+def test_text_width_is_the_shipped_fonts_advances():
+    """Funnel labels are kept apart by their drawn width: 'W' and 'M' are nearly an em wide in bold."""
+    assert charts.text_width("W", 10, bold=True) > 9.5 and charts.text_width("i", 10) < 3
+    assert charts.text_width("RMD", 13, bold=True) > charts.text_width("RMD", 13) > 3 * 0.6 * 13

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 HIGHER, LOWER, SIMILAR, COMPARATOR, GRID = "#D55E00", "#0072B2", "#555555", "#000000", "#d9d9d9"
@@ -25,6 +27,25 @@ FONT = 13  # prints at 13 x 0.814 = 10.6 pt
 ROW, LABEL_W, PAD = 17, 190, 10
 VALUE_X, INTERVAL_X = WIDTH - 150, WIDTH - 4  # right edges of the value and interval columns
 PLOT_END = WIDTH - 215  # the plot ends left of the longest value ('7,417.4') and interval
+
+
+FONTS = Path(__file__).resolve().parents[2] / "reports" / "fonts"
+
+
+@lru_cache(maxsize=2)
+def _advances(bold: bool) -> tuple[dict[int, int], int]:
+    """Each character's advance width in the shipped Noto Sans, and the font's units per em."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(FONTS / ("NotoSans-Bold.ttf" if bold else "NotoSans-Regular.ttf"), lazy=True)
+    metrics = font["hmtx"].metrics
+    return {code: metrics[glyph][0] for code, glyph in font.getBestCmap().items()}, font["head"].unitsPerEm
+
+
+def text_width(text: str, size: float = FONT, bold: bool = False) -> float:
+    """How wide ``text`` is drawn in the shipped font, in SVG units (a character it lacks counts as 1 em)."""
+    advances, em = _advances(bold)
+    return sum(advances.get(ord(c), em) for c in text) / em * size
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from xml.sax.saxutils import escape
 import numpy as np
 
 from pipeline import funnel
-from pipeline.report.charts import COMPARATOR, FONT, GRID, HIGHER, LOWER, SIMILAR, _svg_open, nice_ticks, tick
+from pipeline.report.charts import (COMPARATOR, FONT, GRID, HIGHER, LOWER, SIMILAR, _svg_open, nice_ticks, text_width,
+                                   tick)
 
 WIDTH, HEIGHT = 372, 222
 PRINT_FRACTION = 0.6  # of the text block's width (report.css .funnel figure): the full-width charts' scale
@@ -74,7 +75,6 @@ def funnel_chart(points: list[ProviderPoint], target: float, kind: str, multipli
 
 
 Box = tuple[float, float, float, float]  # x0, x1, y0, y1
-CHAR_W = 0.72 * FONT  # wider than any capital or digit of Noto Sans Bold, so an estimate never undershoots
 
 
 def _overlaps(a: Box, b: Box) -> bool:
@@ -90,7 +90,7 @@ def place_labels(points: list[ProviderPoint], markers: list[tuple[float, float]]
     placed = []
     for p in sorted(points, key=lambda p: (not p.highlight, p.code)):
         cx, cy = x(p.denominator), y(p.value)
-        width, height = CHAR_W * len(p.code), FONT
+        width, height = text_width(p.code, bold=p.highlight) + 2, FONT
         for dx, dy in ((9, -5), (9, 14), (-9, -5), (-9, 14), (9, 4.5), (-9, 4.5), (0, -10), (0, 22)):
             anchor = "start" if dx > 0 else ("end" if dx < 0 else "middle")
             x0 = cx + dx - {"start": 0, "end": width, "middle": width / 2}[anchor]
