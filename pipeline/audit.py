@@ -190,9 +190,10 @@ def publish_tables(spec: RunSpec) -> pd.DataFrame:
     return published
 
 
-def render_reports(spec: RunSpec) -> dict[str, str]:
+def render_reports(spec: RunSpec) -> dict[str, dict]:
     """Both editions: one PDF (the board paper) per provider and ALL.pdf, a withheld provider's
-    saying why; and the HTML edition under html/, each provider's page from the same view-model."""
+    saying why; and the HTML edition under html/, each provider's page from the same view-model.
+    Returns each report's decision, PDF pages and render times (wall and CPU seconds)."""
     published = pd.read_parquet(spec.staging / "data" / "indicators.parquet")
     quality = pd.read_csv(spec.staging / "data" / "data_quality.csv", dtype={"provider": str})
     with connect(spec.warehouse, read_only=True) as con:
@@ -219,9 +220,12 @@ def render_reports(spec: RunSpec) -> dict[str, str]:
     ) for code in order]
     outcome = {}
     # Reports are independent: render them on both cores (each worker sets SOURCE_DATE_EPOCH itself).
-    for code, seconds, pages in render_all(jobs, workers=2):
-        outcome[code] = decisions[code].decision
-        log.info("rendered %s report (%s): %s pages in %.1f s", code, decisions[code].decision, pages, seconds)
+    for done in render_all(jobs, workers=2):
+        outcome[done.provider] = {"decision": decisions[done.provider].decision, "pages": done.pages,
+                                  "seconds": round(done.seconds, 2), "cpu_seconds": round(done.cpu_seconds, 2),
+                                  "pdf_cpu_seconds": round(done.pdf_cpu_seconds, 2)}
+        log.info("rendered %s report (%s): %s pages in %.1f s", done.provider, decisions[done.provider].decision,
+                 done.pages, done.seconds)
     edition.copy_assets(spec.staging / "html")
     edition.write_year_pages(spec.staging / "html", year=spec.year, names=names, decisions=decisions,
                              compared=compared, catalogue=catalogue, params=params)

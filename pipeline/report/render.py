@@ -103,21 +103,35 @@ class ReportJob:
     page: Path | None = None
 
 
-def render_job(job: ReportJob) -> tuple[str, float, int]:
-    """Build the view-model once and render both editions from it: (provider, seconds, PDF pages)."""
+@dataclass(frozen=True)
+class Rendered:
+    """One provider's editions, written: PDF pages, wall seconds and the CPU seconds of its process
+    (view-model, PDF and HTML page; and of the PDF alone)."""
+
+    provider: str
+    pages: int
+    seconds: float
+    cpu_seconds: float
+    pdf_cpu_seconds: float
+
+
+def render_job(job: ReportJob) -> Rendered:
+    """Build the view-model once and render both editions from it."""
     from pipeline.report.viewmodel import provider_context
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     context = provider_context(**job.context)
+    pdf_cpu = time.process_time()
     pages = render_document(context, job.target, job.publication_date)
+    pdf_cpu = time.process_time() - pdf_cpu
     if job.page is not None:
         render_edition_page(context, job.page)
-    return job.context["provider"], time.perf_counter() - started, pages
+    return Rendered(job.context["provider"], pages, time.perf_counter() - started, time.process_time() - cpu, pdf_cpu)
 
 
-def render_all(jobs: list[ReportJob], workers: int = 2) -> Iterator[tuple[str, float, int]]:
+def render_all(jobs: list[ReportJob], workers: int = 2) -> Iterator[Rendered]:
     """Render every job, in parallel across ``workers`` processes (spawned, so no lock or connection
-    is inherited from the run), yielding (provider, seconds, pages) in the jobs' order."""
+    is inherited from the run), yielding each result in the jobs' order."""
     workers = max(1, min(workers, os.cpu_count() or 1, len(jobs)))
     # A daemonic process (e.g. a Celery worker running the asset) may not start children: render in turn.
     if workers == 1 or multiprocessing.current_process().daemon:
