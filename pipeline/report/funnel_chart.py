@@ -14,7 +14,7 @@ from pipeline.report.charts import (COMPARATOR, FONT, GRID, HIGHER, LOWER, SIMIL
                                    tick)
 
 WIDTH, HEIGHT = 372, 222
-PRINT_FRACTION = 0.6  # of the text block's width (report.css .funnel figure): the full-width charts' scale
+PRINT_FRACTION = 0.6  # of an A4 text block, as the HTML edition prints a funnel plot (edition.css @media print)
 LEFT, RIGHT, TOP, BOTTOM = 62, 14, 10, 58
 MAX_LABELS = 12
 
