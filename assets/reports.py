@@ -1,4 +1,5 @@
-"""Reports: the accessible PDFs, then the whole year moved into place with its manifest."""
+"""Reports: both editions (the board papers and the HTML edition), then the whole year moved into
+place with its manifest."""
 
 
 import json
@@ -12,11 +13,14 @@ from assets.resources import AuditRun
 from pipeline import audit
 
 
-@dg.asset(group_name="reports", deps=[published_indicators], partitions_def=financial_years, kinds={"pdf"})
+@dg.asset(group_name="reports", deps=[published_indicators], partitions_def=financial_years, kinds={"pdf", "html"})
 def audit_report_pdfs(context: AssetExecutionContext, audit_run: AuditRun) -> dg.MaterializeResult:
-    """One PDF/UA report per provider and ALL.pdf, staged for publication."""
+    """One PDF/UA board paper per provider and ALL.pdf, and the HTML edition, staged for publication."""
     outcome = audit.render_reports(audit_run.spec(context.partition_key))
-    return dg.MaterializeResult(metadata={"reports": dg.MetadataValue.json(outcome)})
+    return dg.MaterializeResult(metadata={
+        "reports": dg.MetadataValue.json({code: r["decision"] for code, r in outcome.items()}),
+        "pages": dg.MetadataValue.json({code: r["pages"] for code, r in outcome.items()}),
+    })
 
 
 @dg.asset(group_name="reports", deps=[audit_report_pdfs], partitions_def=financial_years, kinds={"json"})

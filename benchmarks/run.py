@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -27,6 +28,7 @@ STAGES = ("load", "validate", "indicators", "reports")
 
 _PEAK_FILE = CACHE / ".peak"
 _SPLIT_FILE = CACHE / ".split"  # seconds spent reading or loading, of a reference's total
+_RENDER_FILE = CACHE / ".render"  # the reports stage's render times (audit.render_reports' result)
 
 
 def _child(code: str, *args: str) -> tuple[float, float]:
@@ -52,9 +54,12 @@ def _stage_code(stage: str, extracts: Path, out: Path, work: Path) -> str:
         "load": "[audit.ingest(spec, t) for t in ALL_TABLES]",
         "validate": "audit.validate(spec)",
         "indicators": "audit.compute(spec)",
-        "reports": "audit.publish_tables(spec); audit.render_reports(spec); audit.finalise(spec)",
+        "reports": ("audit.publish_tables(spec); started = time.perf_counter(); rendered = audit.render_reports(spec); "
+                    "rendered['_wall'] = time.perf_counter() - started; audit.finalise(spec); "
+                    f"Path({str(_RENDER_FILE)!r}).write_text(json.dumps(rendered))"),
     }[stage]
     return (
+        "import json, time\n"
         "from pathlib import Path\n"
         "from pipeline import audit\n"
         "from pipeline.contract import ALL_TABLES\n"
@@ -160,7 +165,28 @@ def bench(scale: str) -> dict:
     results["rows"] = _rows(extracts)
     results["reports"] = (results["reports"][0], results["reports"][1],
                           len(list((out / YEAR / "reports").glob("*.pdf"))))
+    results["render"] = json.loads(_RENDER_FILE.read_text())
+    results["html_files"] = len(list((out / YEAR / "html").rglob("*.html")))
     return results
+
+
+def render_figures(scale: str, r: dict) -> None:
+    """The report figures of issue 14: one provider PDF's CPU time, and all PDFs with the HTML edition."""
+    render = dict(r["render"])
+    wall = render.pop("_wall")
+    providers = {code: v for code, v in render.items() if code != "ALL"}
+    pdf_cpu = statistics.median(v["pdf_cpu_seconds"] for v in providers.values()) if providers else float("nan")
+    job_cpu = statistics.median(v["cpu_seconds"] for v in providers.values()) if providers else float("nan")
+    pages = sorted(v["pages"] for v in providers.values())
+    print(f"  median provider PDF, CPU seconds           {pdf_cpu:7.2f} s  (target < 3 s of one core; "
+          f"{job_cpu:.2f} s with its view-model and HTML page)")
+    if "ALL" in render:
+        print(f"  ALL.pdf, CPU seconds                       {render['ALL']['pdf_cpu_seconds']:7.2f} s  "
+              f"({render['ALL']['pages']} pages)")
+    print(f"  all {len(render)} PDFs and the HTML edition ({r['html_files']} pages)  {wall:7.1f} s  "
+          f"(target < 90 s on 2 cores at national scale)")
+    print(f"  provider PDF pages                         {pages[0] if pages else 0}-{pages[-1] if pages else 0} "
+          "(at most 16; ALL at most 24)")
 
 
 def _floor(extracts: Path, work: Path) -> tuple[float, float]:
@@ -220,6 +246,7 @@ def report(all_results: dict[str, dict]) -> None:
         data = sum(r[s][0] for s in ("load", "validate", "indicators"))
         floor, base, ours = r["floor"], r["baseline"], r["ours_same_indicators"]
         print(f"\n{scale}: reports {r['reports'][2]} PDFs in {r['reports'][0]:.1f} s")
+        render_figures(scale, r)
         total, peak = sum(r[s][0] for s in STAGES), max(r[s][1] for s in STAGES)
         print(f"  the whole year, reports included         {total:7.1f} s  (target < 300 s)")
         print(f"  peak memory of any stage                 {peak:7.2f} GB (target < 6 GB)")

@@ -21,6 +21,7 @@ from pipeline.indicators import compute_indicators, load_catalogue
 from pipeline.load import LoadedTable, available_years, input_files, load_table, sha256
 from pipeline.quality import Decision, QualityRun, decision_for, level_for_share, published_quality, validate_quality
 from pipeline.quality import report_quality, save as save_quality
+from pipeline.report import edition
 from pipeline.report.render import ReportJob, render_all
 from pipeline.warehouse import connect, query, stage
 
@@ -205,8 +206,10 @@ def publish_tables(spec: RunSpec) -> pd.DataFrame:
     return published
 
 
-def render_reports(spec: RunSpec) -> dict[str, str]:
-    """One PDF per provider and ALL.pdf; a withheld provider gets a short PDF saying why."""
+def render_reports(spec: RunSpec) -> dict[str, dict]:
+    """Both editions: one PDF (the board paper) per provider and ALL.pdf, a withheld provider's
+    saying why; and the HTML edition under html/, each provider's page from the same view-model.
+    Returns each report's decision, PDF pages and render times (wall and CPU seconds)."""
     published = pd.read_parquet(spec.staging / "data" / "indicators.parquet")
     quality = pd.read_csv(spec.staging / "data" / "data_quality.csv", dtype={"provider": str})
     with connect(spec.warehouse, read_only=True) as con:
@@ -229,12 +232,19 @@ def render_reports(spec: RunSpec) -> dict[str, str]:
                      decision=decisions[code], quality=quality, catalogue=catalogue, params=params, inputs=inputs,
                      all_rows=compared),
         target=spec.staging / "reports" / f"{code}.pdf", publication_date=spec.publication_date,
+        page=spec.staging / "html" / code / "index.html",
     ) for code in order]
     outcome = {}
     # Reports are independent: render them on both cores (each worker sets SOURCE_DATE_EPOCH itself).
-    for code, seconds, pages in render_all(jobs, workers=2):
-        outcome[code] = decisions[code].decision
-        log.info("rendered %s report (%s): %s pages in %.1f s", code, decisions[code].decision, pages, seconds)
+    for done in render_all(jobs, workers=2):
+        outcome[done.provider] = {"decision": decisions[done.provider].decision, "pages": done.pages,
+                                  "seconds": round(done.seconds, 2), "cpu_seconds": round(done.cpu_seconds, 2),
+                                  "pdf_cpu_seconds": round(done.pdf_cpu_seconds, 2)}
+        log.info("rendered %s report (%s): %s pages in %.1f s", done.provider, decisions[done.provider].decision,
+                 done.pages, done.seconds)
+    edition.copy_assets(spec.staging / "html")
+    edition.write_year_pages(spec.staging / "html", year=spec.year, names=names, decisions=decisions,
+                             compared=compared, catalogue=catalogue, params=params)
     return outcome
 
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system libraries mhaudit needs that pip cannot: Pango (WeasyPrint draws the
-# PDFs with it) and, for the tests and the visual review, poppler-utils (pdftotext, pdftoppm).
+# PDFs with it) and, for the tests and the visual review, poppler-utils (pdftotext, pdftoppm)
+# and Debian's chromium (the HTML edition's accessibility test drives it with Playwright;
+# Playwright's own browser download is not used).
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 
@@ -10,6 +12,7 @@ have_lib 'libpango-1.0.so' || need+=(libpango-1.0-0)
 have_lib 'libpangoft2-1.0.so' || need+=(libpangoft2-1.0-0)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ "${MHAUDIT_WITH_REDIS:-0}" = 1 ]; then
   command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 fi
@@ -19,7 +22,7 @@ mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
 echo "mhaudit: installing system packages: ${need[*]}"
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "mhaudit: cannot install ${need[*]}: this is not a Debian or Ubuntu system." >&2
-  echo "Install Pango 1.44 or newer and poppler-utils with your package manager, then run make again." >&2
+  echo "Install Pango 1.44 or newer, poppler-utils and chromium with your package manager, then run make again." >&2
   exit 1
 fi
 sudo=""

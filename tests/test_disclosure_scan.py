@@ -93,3 +93,20 @@ def test_national_run_publishes_england_totals_unrounded_and_nothing_else(tmp_pa
     others = england[england["provider"] != "ALL"]
     counts = _published_counts(others[["numerator", "denominator"]])
     assert len(counts) and (counts % 5 == 0).all() and not ((counts > 0) & (counts < 5)).any()
+
+
+def test_html_edition_shows_only_published_counts(published_sample):
+    """Every count in the HTML edition's tables (and its data-quality tables' people) is '*', 'n/a',
+    0 or a multiple of 5 of at least 5, as in the published CSV."""
+    pages = sorted((published_sample / "html").rglob("*.html"))
+    assert pages
+    seen = 0
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        for count in re.findall(r'data-column="(?:numerator|denominator)">([^<]*)<', text):
+            if count in ("*", "n/a"):
+                continue
+            n = int(count.replace(",", ""))
+            assert n == 0 or (n >= 5 and n % 5 == 0), f"{page.name}: {count}"
+            seen += 1
+    assert seen > 1000

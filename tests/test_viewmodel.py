@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 import pytest
@@ -14,7 +15,7 @@ from pipeline.report import charts, funnel_chart
 from pipeline.report.cells import cells
 from pipeline.report.format import NBSP, fmt_interval
 from pipeline.report.quality_view import as_long, quality_section
-from pipeline.report.render import render_html
+from pipeline.report.render import render_edition_html, render_html
 from pipeline.report.summary import summary_sentences
 from pipeline.report.viewmodel import provider_context
 
@@ -95,6 +96,22 @@ def test_intervals_do_not_break_across_lines():
     assert fmt_interval(33.0, 40.94) == "33.0\u00a0to 40.9"
 
 
+def test_board_paper_orders_domains_coercion_first_and_gives_each_chart_its_finding(frame):
+    context = _context(frame)
+    assert [d["id"] for d in context["domains"]] == ["coercion", "experience"]
+    block = context["domains"][0]["indicators"][0]
+    assert block["headline"]["finding"].startswith("Black or Black British people were 3.6 times as likely")
+    assert block["headline"]["finding"].endswith("Also significantly different: Asian or Asian British (lower).")
+    html = render_html(context)
+    assert html.index('id="coercion"') < html.index('id="experience"') < html.index('id="quality"')
+    assert 'href="../html/RXX/index.html"' in html and "<table class=\"nhsuk-table groups" not in html
+    assert 'id="trend"' not in html  # no trend data in the view-model yet (issue 13)
+    trend = {**context, "trend": {"gaps": [{"title": "Detentions: Black and White British", "chart": "",
+                                             "finding": "The gap narrowed."}]}}
+    assert 'id="trend"' in render_html(trend) and render_html(trend).index('id="trend"') < render_html(trend).index(
+        'id="quality"')
+
+
 def _context(frame, decision="publish"):
     return provider_context(
         provider="RXX", provider_name="Example Trust", year="2024-25", rows=frame,
@@ -111,12 +128,12 @@ def test_rendered_html_orders_groups_with_white_british_first(frame):
     assert [r["label"] for r in panel["rows"]] == ["White British", "White", "Mixed", "Asian or Asian British",
                                                    "Black or Black British", "Other ethnic groups", "Not known",
                                                    "All people"]
-    html = render_html(context)
-    co01 = html[html.index("(CO01)"):]
-    assert co01.index(">White British<") < co01.index(">Black or Black British<")
-    assert 'alt="Chart of detentions under the mental health act' in html
-    assert "similar to White British" not in html
-    assert "SYNTHETIC DATA" in html
+    for html in (render_html(context), render_edition_html(context)):
+        co01 = html[html.index("(CO01)"):]
+        assert co01.index(">White British<") < co01.index(">Black or Black British<")
+        assert re.search(r'<title id="chart-co01-crude-rate">Chart of detentions under the mental health act', html)
+        assert "similar to White British" not in html
+        assert "SYNTHETIC DATA" in html
 
 
 def test_adding_a_catalogue_entry_adds_its_block_without_template_change(frame):
@@ -134,8 +151,8 @@ def test_adding_a_catalogue_entry_adds_its_block_without_template_change(frame):
 def test_withheld_context_has_no_results(frame):
     context = _context(frame, "withhold")
     assert "domains" not in context and "summary" not in context
-    html = render_html(context)
-    assert "This report is withheld" in html and "93.0%" in html
+    for html in (render_html(context), render_edition_html(context)):
+        assert "This report is withheld" in html and "93.0%" in html
 
 
 def test_quality_section_reads_long_and_old_wide_shapes():
@@ -156,8 +173,9 @@ def test_chart_text_prints_at_10pt_or_more():
 
 
 def test_chart_axis_starts_at_zero():
-    svg = charts.interval_chart([charts.Point("A", 50.0, 45.0, 55.0, "", True, "50.0")], "%", "t")
-    assert ">0</text>" in svg
+    svg = charts.interval_chart([charts.Point("A", 50.0, 45.0, 55.0, "", True, "50.0", False, "45.0 to 55.0")], "%",
+                                "t", "chart-t")
+    assert ">0</text>" in svg and ">45.0 to 55.0</text>" in svg
 
 
 def test_chart_axes_step_in_round_numbers_and_cover_the_data():
@@ -195,3 +213,45 @@ def test_a_row_whose_ratio_alone_is_hidden_still_counts_as_published():
     # a value missing for another reason (e.g. a standardised rate from fewer than 10 events) is 'n/a'
     assert cells(ind, r.copy().replace({600.0: float("nan")}))["value"] == UNDEFINED
     assert cells(ind, pd.concat([r.drop("suppressed"), pd.Series({"suppressed": ""})]))["ratio"] == UNDEFINED
+
+
+def _boxes(svg: str) -> list[tuple[float, float, float, float]]:
+    """The funnel's provider labels as boxes, as wide as the shipped font draws them."""
+    out = []
+    for x, y, anchor, bold, code in re.findall(r'<text x="([\d.]+)" y="([\d.]+)" text-anchor="(\w+)"( font-weight="bold")?>'
+                                               r'(R\w+)</text>', svg):
+        w = charts.text_width(code, bold=bool(bold))
+        x0 = float(x) - {"start": 0, "end": w, "middle": w / 2}[anchor]
+        out.append((x0, x0 + w, float(y) - funnel_chart.FONT, float(y) + 3))
+    return out
+
+
+def test_funnel_labels_never_overlap_and_stay_inside_the_plot():
+    """Twelve providers crowded at almost the same place (the 'RRJRB6' case): every label that is
+    drawn is clear of the others and inside the axes; the highlighted provider is always labelled."""
+    points = [funnel_chart.ProviderPoint(f"R{c}{c}", 100 + i * 0.3, 50_000 + i * 40, c == "J")
+              for i, c in enumerate("ABCDEFGHJKMW")]
+    svg = funnel_chart.funnel_chart(points, 100.0, "rate", 100_000, "per 100,000", "alt", "funnel-t")
+    boxes = _boxes(svg)
+    assert ">RJJ</text>" in svg and 1 <= len(boxes) < len(points)
+    for i, a in enumerate(boxes):
+        assert funnel_chart.LEFT <= a[0] and a[1] <= funnel_chart.WIDTH - funnel_chart.RIGHT
+        assert all(not funnel_chart._overlaps(a, b) for b in boxes[i + 1:]), (a, boxes)
+
+
+def test_funnel_limits_stay_inside_the_axes():
+    """Limits that run past the top of the axis (small denominators) are cut at its edge."""
+    points = [funnel_chart.ProviderPoint("RAA", 4.0, 20.0, False), funnel_chart.ProviderPoint("RBB", 5.0, 5000.0, True)]
+    for kind, multiplier in (("proportion", 100), ("rate", 100_000)):
+        svg = funnel_chart.funnel_chart(points, 5.0, kind, multiplier, "%", "alt", "funnel-t")
+        top, bottom = funnel_chart.TOP, funnel_chart.HEIGHT - funnel_chart.BOTTOM
+        for line in re.findall(r'<polyline points="([^"]+)"', svg):
+            for pair in line.split():
+                x, y = map(float, pair.split(","))
+                assert top - 0.05 <= y <= bottom + 0.05 and funnel_chart.LEFT <= x <= funnel_chart.WIDTH, (kind, pair)
+
+
+def test_text_width_is_the_shipped_fonts_advances():
+    """Funnel labels are kept apart by their drawn width: 'W' and 'M' are nearly an em wide in bold."""
+    assert charts.text_width("W", 10, bold=True) > 9.5 and charts.text_width("i", 10) < 3
+    assert charts.text_width("RMD", 13, bold=True) > charts.text_width("RMD", 13) > 3 * 0.6 * 13

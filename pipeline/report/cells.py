@@ -61,6 +61,8 @@ def cells(ind: Indicator, r: pd.Series, label: str | None = None) -> dict:
         compared = COMPARED.get(r["significance"], "")
     return {
         "label": label or ("White British" if comparator else r["group_label"]),
+        "code": r["group_code"],
+        "breakdown": r["breakdown"],
         "numerator": _shown(ind, r, "numerator", fmt_count),
         "denominator": _shown(ind, r, "denominator", fmt_count),
         "value": value,
@@ -72,10 +74,11 @@ def cells(ind: Indicator, r: pd.Series, label: str | None = None) -> dict:
     }
 
 
-def point(ind: Indicator, r: pd.Series, label: str, text: str) -> Point:
+def point(ind: Indicator, r: pd.Series, label: str, text: str, interval: str = "") -> Point:
+    """A chart's point for one published row, with the value (and interval) as the table prints them."""
     comparator = r["breakdown"] == "ethnic_category"
     value = None if missing(r["value"]) else float(r["value"])
     lower = None if missing(r["lower_95"]) else float(r["lower_95"])
     upper = None if missing(r["upper_95"]) else float(r["upper_95"])
     sig = "" if comparator or r["breakdown"] == "total" else r["significance"]
-    return Point(label, value, lower, upper, sig, comparator, text, r["breakdown"] == "total")
+    return Point(label, value, lower, upper, sig, comparator, text, r["breakdown"] == "total", interval)

@@ -39,11 +39,14 @@ def quality_section(frame: pd.DataFrame | None, provider: str) -> dict | None:
     if dq01.empty:
         return None
     persons = dq01["total"].iloc[0]
+    dq02 = _dq02(mine[(mine["measure"] == "DQ02") & (mine["check"] == "valid")])
     return {
         "persons": fmt_count(persons),
         "dq01": [{"label": contract.ETHNICITY_STATUSES.get(r["check"], r["check"]), "count": fmt_count(r["count"]),
                   "percent": fmt_percent(r["percent"])} for _, r in dq01.iterrows()],
-        "dq02": _dq02(mine[(mine["measure"] == "DQ02") & (mine["check"] == "valid")]),
+        "dq02": dq02,
+        # The records whose own ethnicity recording is below the warning threshold, for the summary.
+        "below": [r["who"] for r in dq02 if r["result"] == RESULT_TEXT["warn"]],
         "dq03": _dq03(mine[mine["measure"] == "DQ03"]),
     }
 

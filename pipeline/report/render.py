@@ -1,4 +1,5 @@
-"""Render a report view-model to a tagged, reproducible PDF (PDF/UA-1) with Jinja2 and WeasyPrint."""
+"""Render a report view-model to both editions: the board paper, a tagged, reproducible PDF
+(PDF/UA-1) by Jinja2 and WeasyPrint, and the provider's page of the HTML edition."""
 
 from __future__ import annotations
 
@@ -21,6 +22,14 @@ for noisy in ("weasyprint", "fontTools"):
     logging.getLogger(noisy).setLevel(logging.ERROR)
 
 
+# Where an HTML edition page finds the publication's folder, the edition's assets and its landing page.
+PAGE_PATHS = {
+    "index": {"root": "..", "assets": "assets", "home": "index.html"},
+    "provider": {"root": "../..", "assets": "../assets", "home": "../index.html"},
+    "indicator": {"root": "../..", "assets": "../assets", "home": "../index.html"},
+}
+
+
 def environment() -> Environment:
     return Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
@@ -32,7 +41,21 @@ def environment() -> Environment:
 
 
 def render_html(context: dict) -> str:
+    """The board paper's HTML, for WeasyPrint."""
     return environment().get_template("report.html.j2").render(**context)
+
+
+def render_edition_html(context: dict) -> str:
+    """The provider's page of the HTML edition, from the same view-model."""
+    return environment().get_template("edition_report.html.j2").render(**context, **PAGE_PATHS["provider"])
+
+
+def render_edition_page(context: dict, target: Path) -> Path:
+    """The provider's page of the HTML edition (``<staging>/html/<code>/index.html``)."""
+    page = render_edition_html(context)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(page, encoding="utf-8")
+    return target
 
 
 def source_date_epoch(publication_date: str) -> int:
@@ -43,12 +66,22 @@ def source_date_epoch(publication_date: str) -> int:
 
 def render_document(context: dict, target: Path, publication_date: str) -> int:
     """Write one report and return its page count; the same context and date always give the same bytes."""
-    from weasyprint import HTML
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    from pipeline.report import pdf_tags
 
     for noisy in ("weasyprint", "fontTools"):  # again: a fresh worker process has fresh loggers
         logging.getLogger(noisy).setLevel(logging.ERROR)
+    pdf_tags.install()
     os.environ["SOURCE_DATE_EPOCH"] = str(source_date_epoch(publication_date))
-    document = HTML(string=render_html(context), base_url=str(TEMPLATES_DIR) + "/").render(pdf_variant="pdf/ua-1")
+    fonts = FontConfiguration()
+    sheets = [CSS(filename=str(TEMPLATES_DIR / name), font_config=fonts)
+              for name in ["report.css"] + (["synthetic.css"] if context["synthetic"] else [])]
+    # No base URL: the link to the HTML edition stays relative to the PDF ('../html/RRJ/index.html'),
+    # so it works wherever the publication is copied; the stylesheets carry their own location.
+    document = HTML(string=render_html(context), base_url=None).render(
+        stylesheets=sheets, font_config=fonts, pdf_variant="pdf/ua-1")
     target.parent.mkdir(parents=True, exist_ok=True)
     document.write_pdf(target, pdf_variant="pdf/ua-1", uncompressed_pdf=False)
     return len(document.pages)
@@ -61,25 +94,44 @@ def render_pdf(context: dict, target: Path, publication_date: str) -> Path:
 
 @dataclass(frozen=True)
 class ReportJob:
-    """One report to build: the keyword arguments of :func:`provider_context`, and where to write it."""
+    """One report to build: the keyword arguments of :func:`provider_context`, where to write the
+    PDF and the HTML edition's page."""
 
     context: dict
     target: Path
     publication_date: str
+    page: Path | None = None
 
 
-def render_job(job: ReportJob) -> tuple[str, float, int]:
-    """Build the view-model and render one report: (provider, seconds, pages)."""
+@dataclass(frozen=True)
+class Rendered:
+    """One provider's editions, written: PDF pages, wall seconds and the CPU seconds of its process
+    (view-model, PDF and HTML page; and of the PDF alone)."""
+
+    provider: str
+    pages: int
+    seconds: float
+    cpu_seconds: float
+    pdf_cpu_seconds: float
+
+
+def render_job(job: ReportJob) -> Rendered:
+    """Build the view-model once and render both editions from it."""
     from pipeline.report.viewmodel import provider_context
 
-    started = time.perf_counter()
-    pages = render_document(provider_context(**job.context), job.target, job.publication_date)
-    return job.context["provider"], time.perf_counter() - started, pages
+    started, cpu = time.perf_counter(), time.process_time()
+    context = provider_context(**job.context)
+    pdf_cpu = time.process_time()
+    pages = render_document(context, job.target, job.publication_date)
+    pdf_cpu = time.process_time() - pdf_cpu
+    if job.page is not None:
+        render_edition_page(context, job.page)
+    return Rendered(job.context["provider"], pages, time.perf_counter() - started, time.process_time() - cpu, pdf_cpu)
 
 
-def render_all(jobs: list[ReportJob], workers: int = 2) -> Iterator[tuple[str, float, int]]:
+def render_all(jobs: list[ReportJob], workers: int = 2) -> Iterator[Rendered]:
     """Render every job, in parallel across ``workers`` processes (spawned, so no lock or connection
-    is inherited from the run), yielding (provider, seconds, pages) in the jobs' order."""
+    is inherited from the run), yielding each result in the jobs' order."""
     workers = max(1, min(workers, os.cpu_count() or 1, len(jobs)))
     # A daemonic process (e.g. a Celery worker running the asset) may not start children: render in turn.
     if workers == 1 or multiprocessing.current_process().daemon:

@@ -1,15 +1,17 @@
-"""View-models of the sections that cut across indicators: the intersectional view, the comparison
-with other providers (funnel plots), the change since last year, and the methods' tables."""
+"""View-models of what the HTML edition adds to each indicator (ethnic categories, the intersectional
+view, the funnel plot against other providers) and of the sections that cut across indicators (the
+change since last year, the methods' tables)."""
 
 from __future__ import annotations
 
 import pandas as pd
+from markupsafe import Markup
 
 from pipeline import contract, disclosure
 from pipeline.indicators import Indicator
 from pipeline.report import cells as vm
-from pipeline.report.charts import Panel, data_uri, small_multiples
-from pipeline.report.format import (UNDEFINED, fmt_change, fmt_change_interval, fmt_count, fmt_number,
+from pipeline.report.charts import Panel, small_multiples
+from pipeline.report.format import (UNDEFINED, fmt_change, fmt_change_interval, fmt_count, fmt_interval, fmt_number,
                                     fmt_ratio_sentence, log_size, missing)
 from pipeline.report.funnel_chart import ProviderPoint, funnel_chart
 from pipeline.report.summary import change_sentences, with_value
@@ -18,45 +20,48 @@ STRATA = {
     "ethnic_group_x_sex": ("sex", dict(contract.SEX_CODES)),
     "ethnic_group_x_age": ("age", {b: b for b in contract.AGE_BANDS}),
 }
-MAX_TABLE_PROVIDERS = 12
 
 
-def intersectional(rows: pd.DataFrame, catalogue: list[Indicator]) -> list[dict]:
-    """Ethnic group x sex and x age, for every indicator that publishes those breakdowns."""
+def chart_id(*parts: str) -> str:
+    """A chart's id, unique within a page: 'chart-CO01-crude-rate'."""
+    return "-".join(["chart", *(str(p).lower().replace(" ", "-").replace("%", "pc") for p in parts)])
+
+
+def strata(ind: Indicator, rows: pd.DataFrame) -> list[dict]:
+    """Ethnic group x sex and x age of one indicator's first statistic, where it publishes them."""
     out = []
-    for ind in catalogue:
-        statistic = ind.statistics[0][0]
-        for breakdown, (word, strata) in STRATA.items():
-            mine = rows[(rows["indicator_id"] == ind.id) & (rows["statistic"] == statistic)
-                        & (rows["breakdown"] == breakdown)]
-            if breakdown in ind.breakdowns and len(mine):
-                out.append(_intersection(ind, mine, word, strata))
+    for breakdown, (word, labels) in STRATA.items():
+        mine = rows[(rows["statistic"] == ind.statistics[0][0]) & (rows["breakdown"] == breakdown)]
+        if breakdown in ind.breakdowns and len(mine):
+            out.append({**_intersection(ind, mine, word, labels), "statistic": ind.statistics[0][0],
+                        "breakdown": breakdown})
     return out
 
 
-def _intersection(ind: Indicator, rows: pd.DataFrame, word: str, strata: dict) -> dict:
+def _intersection(ind: Indicator, rows: pd.DataFrame, word: str, labels: dict) -> dict:
     parts = rows["group_code"].str.split("|", n=1, expand=True)
     rows = rows.assign(_group=parts[0], _stratum=parts[1])
     order = {g: i for i, g in enumerate(vm.GROUP_ORDER)}
-    rows = rows.assign(_g=rows["_group"].map(order), _s=rows["_stratum"].map({s: i for i, s in enumerate(strata)}))
+    rows = rows.assign(_g=rows["_group"].map(order), _s=rows["_stratum"].map({s: i for i, s in enumerate(labels)}))
     rows = rows.sort_values(["_g", "_s"])
     table, panels = [], []
-    for group, part in rows.groupby("_g", sort=True):
+    for _, part in rows.groupby("_g", sort=True):
         code = part["_group"].iloc[0]
         points = []
         for _, r in part.iterrows():
             cell = vm.cells(ind, r, contract.ETHNIC_GROUPS.get(code, code))
-            table.append({**cell, "stratum": strata.get(r["_stratum"], r["_stratum"])})
-            points.append(vm.point(ind, r, strata.get(r["_stratum"], r["_stratum"]), cell["value"]))
+            table.append({**cell, "stratum": labels.get(r["_stratum"], r["_stratum"])})
+            points.append(vm.point(ind, r, labels.get(r["_stratum"], r["_stratum"]), cell["value"]))
         if code != "NOT_KNOWN":
             panels.append(Panel(contract.ETHNIC_GROUPS.get(code, code), points))
     title = f"{ind.title} by ethnic group and {word}"
+    alt = _intersection_alt(ind, rows, word, title)
     return {
         "id": ind.id,
         "title": title,
         "word": word.capitalize(),
-        "chart": data_uri(small_multiples(panels, ind.unit, title)) if panels else "",
-        "alt": _intersection_alt(ind, rows, word, title),
+        "chart": Markup(small_multiples(panels, ind.unit, alt, chart_id(ind.id, word))) if panels else "",
+        "alt": alt,
         "rows": table,
         "caption": f"{title}, {ind.unit}",
     }
@@ -74,44 +79,59 @@ def _intersection_alt(ind: Indicator, rows: pd.DataFrame, word: str, title: str)
             f"{top['group_label']}, {ratio} times (95% CI {ci}).")
 
 
-def compared(rows: pd.DataFrame, catalogue: list[Indicator], provider: str) -> dict:
-    """Funnel plots of all people for each indicator, and the ethnic groups outside the limits."""
-    plots, outliers = [], []
-    for ind in catalogue:
-        statistic = ind.statistics[0][0]
-        mine = rows[(rows["indicator_id"] == ind.id) & (rows["statistic"] == statistic)]
-        plot = _funnel(ind, mine[mine["breakdown"] == "total"], provider)
-        if plot:
-            plots.append(plot)
-        groups = mine[(mine["breakdown"] == "ethnic_group") & (mine["provider"] != "ALL")
-                      & ~mine["funnel_position"].isin(["", "within limits"])
-                      & ~mine["suppressed"].map(disclosure.hides_own_numbers)]
-        if provider != "ALL":
-            groups = groups[groups["provider"] == provider]
-        order = {g: i for i, g in enumerate(vm.GROUP_ORDER)}
-        for _, r in groups.assign(_g=groups["group_code"].map(order)).sort_values(["_g", "provider"]).iterrows():
-            outliers.append({"indicator": ind.title, "group": r["group_label"], "provider": r["provider"],
-                             "value": fmt_number(r["value"]), "position": r["funnel_position"]})
-    return {"plots": plots, "outliers": outliers}
+def categories(ind: Indicator, rows: pd.DataFrame, statistic: str) -> list[dict]:
+    """The 16 ethnic categories (White British first, 'Not known' last) of one statistic."""
+    mine = rows[(rows["statistic"] == statistic) & (rows["breakdown"] == "ethnic_category")]
+    mine = mine.assign(_o=(mine["group_code"] == "NOT_KNOWN").astype(int)).sort_values(["_o", "group_code"])
+    return [vm.cells(ind, r) for _, r in mine.iterrows()]
 
 
-def _funnel(ind: Indicator, totals: pd.DataFrame, provider: str) -> dict | None:
+def funnel(ind: Indicator, rows: pd.DataFrame, provider: str) -> dict | None:
+    """The funnel plot of all people by provider for one indicator (every provider's totals in
+    ``rows``), with the ethnic groups outside the limits around the all-provider value."""
+    mine = rows[(rows["indicator_id"] == ind.id) & (rows["statistic"] == ind.statistics[0][0])]
+    totals = mine[mine["breakdown"] == "total"]
     target = totals[totals["provider"] == "ALL"]["value"]
     others = totals[(totals["provider"] != "ALL") & totals["value"].notna() & totals["denominator"].notna()
-                    & (totals["funnel_position"] != "")]
+                    & totals["funnel_position"].fillna("").ne("")]
     if target.empty or missing(target.iloc[0]) or others.empty or (others["denominator"] <= 0).all():
         return None
     target = float(target.iloc[0])
     points = [ProviderPoint(r["provider"], float(r["value"]), float(r["denominator"]), r["provider"] == provider)
               for _, r in others.sort_values("provider").iterrows()]
     kind = "proportion" if ind.method == "proportion" else "rate"
-    svg = funnel_chart(points, target, kind, ind.multiplier, ind.unit, f"{ind.title}: all people, by provider")
-    shown = others if len(others) <= MAX_TABLE_PROVIDERS or provider == "ALL" else others[others["provider"] == provider]
+    alt = _funnel_alt(ind, others, target, provider)
+    svg = funnel_chart(points, target, kind, ind.multiplier, ind.unit, alt, f"funnel-{ind.id.lower()}")
     table = [{"provider": r["provider"], "value": fmt_number(r["value"]), "denominator": fmt_count(r["denominator"]),
-              "position": r["funnel_position"], "emphasis": r["provider"] == provider}
-             for _, r in shown.sort_values("provider").iterrows()]
-    return {"id": ind.id, "title": ind.title, "unit": ind.unit, "chart": data_uri(svg),
-            "alt": _funnel_alt(ind, others, target, provider), "rows": table, "target": fmt_number(target)}
+              "interval": fmt_interval(r["lower_95"], r["upper_95"]), "position": r["funnel_position"],
+              "emphasis": r["provider"] == provider}
+             for _, r in others.sort_values("provider").iterrows()]
+    return {"id": ind.id, "title": ind.title, "unit": ind.unit, "statistic": ind.statistics[0][0],
+            "chart": Markup(svg), "alt": alt, "rows": table,
+            "target": fmt_number(target), "outliers": _outliers(ind, mine, provider),
+            "above": _positions(others, "above"), "below": _positions(others, "below"),
+            "within": f"{int((others['funnel_position'] == 'within limits').sum()):,}"}
+
+
+def _positions(others: pd.DataFrame, side: str) -> str:
+    """'RRJ (99.8%), RB6 (95%)': the providers outside the limits on one side, the further first."""
+    out = []
+    for level in ("99.8%", "95%"):
+        codes = sorted(others.loc[others["funnel_position"] == f"{side} {level} limit", "provider"])
+        out.extend(f"{c} ({level})" for c in codes)
+    return ", ".join(out) or "none"
+
+
+def _outliers(ind: Indicator, mine: pd.DataFrame, provider: str) -> list[dict]:
+    groups = mine[(mine["breakdown"] == "ethnic_group") & (mine["provider"] != "ALL")
+                  & ~mine["funnel_position"].fillna("").isin(["", "within limits"])
+                  & ~mine["suppressed"].map(disclosure.hides_own_numbers)]
+    if provider != "ALL":
+        groups = groups[groups["provider"] == provider]
+    order = {g: i for i, g in enumerate(vm.GROUP_ORDER)}
+    return [{"group": r["group_label"], "provider": r["provider"], "value": fmt_number(r["value"]),
+             "position": r["funnel_position"]}
+            for _, r in groups.assign(_g=groups["group_code"].map(order)).sort_values(["_g", "provider"]).iterrows()]
 
 
 def _funnel_alt(ind: Indicator, others: pd.DataFrame, target: float, provider: str) -> str:
@@ -127,27 +147,32 @@ def _funnel_alt(ind: Indicator, others: pd.DataFrame, target: float, provider: s
     return f"{lead} Outside the limits: {listed}."
 
 
+def change_row(ind: Indicator, rows: pd.DataFrame) -> dict | None:
+    """All people's value last year and this, with the change and its interval (None without last year)."""
+    total = rows[(rows["statistic"] == ind.statistics[0][0]) & (rows["breakdown"] == "total")]
+    if total.empty or "previous_value" not in rows.columns or rows["previous_value"].isna().all():
+        return None
+    r = total.iloc[0]
+    return {
+        "indicator": ind.title, "unit": ind.unit,
+        "previous": UNDEFINED if missing(r["previous_value"]) else fmt_number(r["previous_value"]),
+        "value": vm.cells(ind, r)["value"],
+        "change": "" if missing(r["change"]) else fmt_change(r["change"]),
+        "interval": fmt_change_interval(r["change_lower_95"], r["change_upper_95"]),
+        "assessment": "" if missing(r["change_significance"]) else r["change_significance"],
+    }
+
+
 def change(rows: pd.DataFrame, catalogue: list[Indicator]) -> dict:
-    """All people's value last year and this, with the change and its interval, per indicator."""
-    if "previous_value" not in rows.columns or rows["previous_value"].isna().all():
-        return {"available": False, "rows": [], "sentences": []}
+    """The change since last year of every indicator, with its significant changes as sentences."""
     table, sentences = [], []
     for ind in catalogue:
-        mine = rows[(rows["indicator_id"] == ind.id) & (rows["statistic"] == ind.statistics[0][0])]
-        total = mine[mine["breakdown"] == "total"]
-        if total.empty:
-            continue
-        r = total.iloc[0]
-        table.append({
-            "indicator": ind.title, "unit": ind.unit,
-            "previous": UNDEFINED if missing(r["previous_value"]) else fmt_number(r["previous_value"]),
-            "value": vm.cells(ind, r)["value"],
-            "change": "" if missing(r["change"]) else fmt_change(r["change"]),
-            "interval": fmt_change_interval(r["change_lower_95"], r["change_upper_95"]),
-            "assessment": r["change_significance"] or "",
-        })
-        sentences.extend(change_sentences(ind, mine))
-    return {"available": True, "rows": table, "sentences": sentences}
+        mine = rows[rows["indicator_id"] == ind.id]
+        row = change_row(ind, mine)
+        if row:
+            table.append(row)
+            sentences.extend(change_sentences(ind, mine[mine["statistic"] == ind.statistics[0][0]]))
+    return {"available": bool(table), "rows": table, "sentences": sentences}
 
 
 SUPPRESSION_MEANING = {

@@ -1,34 +1,40 @@
 """The report's view-model: every number formatted and every sentence written in Python.
 
 Templates only place what is here; they do no arithmetic. The view-model is built from the
-*published* (disclosure-controlled) indicator table, so the PDF can never show a number the
-CSV does not. Everything is driven by the catalogue: a new catalogue entry is a new block in
-its domain's section (and in the intersectional, provider and change sections where its
-breakdowns and statistics allow) with no template change.
+*published* (disclosure-controlled) indicator table, so no edition can show a number the CSV
+does not. One view-model feeds both editions: the board paper (PDF) places each indicator's
+headline chart and finding, the HTML edition every statistic, table and comparison. Everything
+is driven by the catalogue: a new catalogue entry is a new block in its domain's section with no
+template change.
 """
 
 from __future__ import annotations
 
 import pandas as pd
+from markupsafe import Markup
 
+from pipeline import contract
 from pipeline.indicators import STANDARDISED, Indicator
 from pipeline.quality import Decision
 from pipeline.report import sections
 from pipeline.report.cells import cells, ordered_rows, point
-from pipeline.report.charts import data_uri, interval_chart
+from pipeline.report.charts import interval_chart
 from pipeline.report.format import fmt_date, fmt_number, fmt_share
 from pipeline.report.quality_view import quality_section
-from pipeline.report.summary import (difference_sentence, direction_text, indicator_text, significant,
-                                     summary_sentences)
+from pipeline.report.summary import (COMPARATOR_LABEL, difference_sentence, direction_text, headline_statistic,
+                                     indicator_text, significant, summary_sentences)
 
 __all__ = ["fmt_number", "provider_context", "indicator_block"]
 
+# The board paper's order (report.md): coercion first, then outcomes, experience and access.
 DOMAINS = {
-    "access": "Access to services",
-    "experience": "Experience of services",
     "coercion": "Coercion and restrictive practice",
     "outcomes": "Outcomes",
+    "experience": "Experience of services",
+    "access": "Access to services",
 }
+BRIEF_DIRECTION = {"worse": "Higher is worse.", "better": "Higher is better.",
+                   "neutral": "Higher is neither better nor worse in itself."}
 VERDICT = {
     "publish": "Ethnicity is recorded well enough to compare ethnic groups",
     "warn": "Warning: ethnicity is not recorded as completely as expected, so comparisons between groups may be biased",
@@ -36,38 +42,73 @@ VERDICT = {
 }
 
 
-def statistic_panel(ind: Indicator, rows: pd.DataFrame, statistic: str, several: bool, chart: bool = True) -> dict:
-    """One statistic of one indicator: chart (unless ``chart`` is False), alternative text, short text and table."""
+def statistic_panel(ind: Indicator, rows: pd.DataFrame, statistic: str, several: bool) -> dict:
+    """One statistic of one indicator: chart with its alternative text, finding, sentences and table."""
     mine = ordered_rows(rows[rows["statistic"] == statistic])
     table = [cells(ind, r) for _, r in mine.iterrows()]
-    points = [point(ind, r, t["label"], t["value"]) for (_, r), t in zip(mine.iterrows(), table)]
+    # 'Not known' has no population (no rate) and no comparison: it is in the table, not the chart.
+    points = [point(ind, r, t["label"], t["value"], t["interval"])
+              for (_, r), t in zip(mine.iterrows(), table) if r["group_code"] != "NOT_KNOWN"]
     name = statistic[:1].upper() + statistic[1:]
     title = f"{ind.title}: {statistic}" if several else ind.title
     cap = ind.multiplier if ind.method == "proportion" else None
+    alt = chart_alt_text(ind, mine, statistic)
     return {
+        "statistic": statistic,
         "heading": name if several else "",
-        "chart": data_uri(interval_chart(points, ind.unit, title, cap)) if chart else "",
-        "alt": chart_alt_text(ind, mine, statistic),
+        "name": name,
+        "chart": Markup(interval_chart(points, ind.unit, alt, sections.chart_id(ind.id, statistic), cap)),
+        "alt": alt,
+        "finding": finding(ind, mine),
         "text": indicator_text(ind, mine),
         "rows": table,
         "caption": f"{title} by ethnic group, {ind.unit}",
     }
 
 
-def indicator_block(ind: Indicator, rows: pd.DataFrame) -> dict:
+def indicator_block(ind: Indicator, rows: pd.DataFrame, compared: pd.DataFrame | None = None,
+                    provider: str = "") -> dict:
+    """One indicator: its headline panel (the board paper's chart and finding, on the summary's
+    statistic), every statistic's panel, the ethnic categories, the intersectional view, the
+    comparison with other providers (from ``compared``) and the change since last year."""
     mine = rows[rows["indicator_id"] == ind.id]
     statistics = [s for s in [s for s, _ in ind.statistics] + ([STANDARDISED] if ind.standardised else [])
                   if (mine["statistic"] == s).any()]
+    panels = [statistic_panel(ind, mine, s, len(statistics) > 1) for s in statistics]
+    wanted = headline_statistic(ind)
+    headline = next((p for p in panels if p["statistic"] == wanted), panels[0] if panels else None)
     return {
         "id": ind.id,
+        "anchor": ind.id.lower(),
         "title": ind.title,
         "definition": f"{ind.numerator}, {ind.unit}. Denominator: {ind.denominator[:1].lower()}{ind.denominator[1:]}.",
         "direction": direction_text(ind),
+        "brief": f"{ind.numerator}, {ind.unit}. {BRIEF_DIRECTION.get(ind.higher_is, BRIEF_DIRECTION['neutral'])}",
         "caveats": list(ind.caveats),
-        # Only the first statistic is charted; the others (standardised rate, CO05's types) follow as
-        # tables with their own text: same groups, same story, fewer pages.
-        "panels": [statistic_panel(ind, mine, s, len(statistics) > 1, chart=k == 0) for k, s in enumerate(statistics)],
+        "headline": headline,
+        "panels": panels,
+        "categories": sections.categories(ind, mine, statistics[0]) if statistics else [],
+        "strata": sections.strata(ind, mine),
+        "funnel": sections.funnel(ind, compared, provider) if compared is not None else None,
+        "change": sections.change_row(ind, mine),
     }
+
+
+def finding(ind: Indicator, rows: pd.DataFrame) -> str:
+    """The board paper's finding for one chart: its largest significant difference from White
+    British people, and which other groups differed; or why there is none."""
+    found = significant(rows)
+    if found.empty:
+        tested = rows[(rows["breakdown"] == "ethnic_group") & rows["significance"].isin(["higher", "lower", "similar"])]
+        if len(tested):
+            return f"No ethnic group differed significantly from {COMPARATOR_LABEL} people."
+        return f"Too few people in the ethnic groups to compare them with {COMPARATOR_LABEL} people."
+    text = difference_sentence(ind, found.iloc[0])
+    others = [f"{contract.ETHNIC_GROUPS.get(r['group_code'], r['group_label'])} ({r['significance']})"
+              for _, r in found.iloc[1:].iterrows()]
+    if others:
+        text += f" Also significantly different: {', '.join(others)}."
+    return text
 
 
 def chart_alt_text(ind: Indicator, rows: pd.DataFrame, statistic: str) -> str:
@@ -92,9 +133,9 @@ def provider_context(
     inputs: list[dict],
     all_rows: pd.DataFrame | None = None,
 ) -> dict:
-    """Everything one provider's (or ALL's) report shows, formatted. ``all_rows`` is every
-    provider's published rows (at least their totals and ethnic groups), for the comparison with
-    other providers."""
+    """Everything one provider's (or ALL's) report shows in either edition, formatted. ``all_rows``
+    is every provider's published rows (at least their totals and ethnic groups), for the
+    comparison with other providers."""
     config = params["config"]
     context = {
         "lang": "en-GB",
@@ -112,18 +153,25 @@ def provider_context(
                        "withhold": fmt_share(config["ethnicity_withhold_below"])},
         "disclosure_profile": config["disclosure_profile"],
         "inputs": inputs,
+        # Where each edition finds the other, from the publication's folder (templates set 'root').
+        "links": {"html": f"html/{provider}/index.html", "pdf": f"reports/{provider}.pdf"},
     }
     if decision.decision == "withhold":
         return context
-    domains = [{"title": heading, "indicators": [indicator_block(i, rows) for i in catalogue if i.domain == d]}
+    compared = all_rows if all_rows is not None else rows
+    domains = [{"id": d, "title": heading,
+                "indicators": [indicator_block(i, rows, compared, provider) for i in catalogue if i.domain == d]}
                for d, heading in DOMAINS.items()]
+    domains = [d for d in domains if d["indicators"]]
     return {
         **context,
         "summary": summary_sentences(rows, catalogue),
         "quality": quality_section(quality, provider),
-        "domains": [d for d in domains if d["indicators"]],
-        "intersectional": sections.intersectional(rows, catalogue),
-        "providers": sections.compared(all_rows if all_rows is not None else rows, catalogue, provider),
+        "domains": domains,
+        # The trend of the main gaps over up to five years (issue 13, comparisons) goes here; the
+        # templates show its section only when the view-model has it.
+        "trend": None,
+        "comparison": [b["funnel"] for d in domains for b in d["indicators"] if b["funnel"]],
         "change": sections.change(rows, catalogue),
         "suppression_rules": sections.suppression_rules(rows),
         "not_known": sections.not_known(rows, catalogue),
