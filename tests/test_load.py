@@ -14,7 +14,7 @@ from pipeline import contract
 from pipeline.errors import BadInput
 from pipeline.load import available_years, load_year
 
-PEOPLE = [{"Person_ID": f"p{i}", "OrgIDProv": "P1", "EthnicCategory": "A", "Gender": "1",
+PEOPLE = [{"Person_ID": f"p{i}", "OrgIDProv": "PR1", "EthnicCategory": "A", "Gender": "1",
            "AgeRepPeriodEnd": 40, "LADistrictAuth": "E1", "IMD_Decile": 3} for i in range(5)]
 
 
@@ -23,7 +23,7 @@ def extract(tmp_path):
     return write_extract(tmp_path / "ex", {
         "MHS001MPI": PEOPLE,
         "Population": population(["E1"], {}),
-        "Providers": [{"OrgIDProv": "P1", "ProviderName": "One", "LADistrictAuth": "E1"}],
+        "Providers": [{"OrgIDProv": "PR1", "ProviderName": "One", "LADistrictAuth": "E1"}],
     })
 
 
@@ -127,7 +127,7 @@ def test_wrong_type_names_file_column_line_and_value(extract):
 
 def test_impossible_date_is_bad_input(extract):
     write_table(extract / YEAR / "MHS101Referral.csv", "MHS101Referral",
-                [{"UniqServReqID": "r1", "Person_ID": "p1", "OrgIDProv": "P1", "ReferralRequestReceivedDate": "2025-02-30"}])
+                [{"UniqServReqID": "r1", "Person_ID": "p1", "OrgIDProv": "PR1", "ReferralRequestReceivedDate": "2025-02-30"}])
     err = _bad(extract)
     assert (err.column, err.line) == ("ReferralRequestReceivedDate", 2)
 
