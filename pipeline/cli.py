@@ -41,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"mhaudit: {exc}", file=sys.stderr)
             return exc.exit_code
         if isinstance(exc, OSError) and exc.filename:
-            print(f"mhaudit: cannot use {exc.filename}: {exc.strerror}. {UNCHANGED}", file=sys.stderr)
+            after = f" {UNCHANGED}" if args.command in ("run", "validate") else ""
+            print(f"mhaudit: cannot use {exc.filename}: {exc.strerror}.{after}", file=sys.stderr)
         else:
             print(f"mhaudit: {type(exc).__name__}: {exc}", file=sys.stderr)
         print("Run again with --debug for the traceback.", file=sys.stderr)

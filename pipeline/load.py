@@ -96,13 +96,13 @@ def sha256(path: Path) -> str:
 
 def load_table(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> LoadedTable:
     """Check one file against the contract and (re)create its typed DuckDB table."""
-    csv = path.suffix == ".csv"
-    checksum = rawfile.digest(path, text=csv)  # first: refuses NUL bytes and over-long lines at once
-    if csv:
+    is_csv = path.suffix == ".csv"
+    checksum = rawfile.digest(path, text=is_csv)  # first: refuses NUL bytes and over-long lines at once
+    if is_csv:
         _stage_csv(con, table, path)
     else:
         _stage_parquet(con, table, path)
-    label = "line" if csv else "row"
+    label = "line" if is_csv else "row"
     types = _stage_types(con)
     select = ", ".join(_typed(c, types.get(c.name)) for c in table.columns)
     try:
@@ -112,9 +112,11 @@ def load_table(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> Load
         # No ORDER BY: DuckDB keeps the file's order anyway, and sorting 30 million rows costs more
         # than the load itself.
         con.execute(f"CREATE OR REPLACE TABLE {sql_name(table)} AS SELECT {select} FROM _stage").fetchall()
-    except duckdb.Error as exc:  # a Parquet page that cannot be decoded (a CSV was read whole already)
-        raise _parquet_error(path, table, exc) from None
-    con.execute(f"DROP {'TABLE' if csv else 'VIEW'} _stage")
+    except duckdb.Error as exc:
+        if is_csv:  # read whole into _stage already: not the file's fault
+            raise
+        raise rawfile.parquet_error(path, table.column_names, exc) from None  # a page that cannot be decoded
+    con.execute(f"DROP {'TABLE' if is_csv else 'VIEW'} _stage")
     rows = con.execute(f"SELECT count(*) FROM {sql_name(table)}").fetchall()[0][0]
     return LoadedTable(table.name, str(path), rows, checksum)
 
@@ -163,21 +165,10 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> None
             {"path": str(path), "columns": columns, "limit": rawfile.MAX_ROW_BYTES + 2},
         )
     except duckdb.Error as exc:
-        line = _first_non_utf8_line(path)
+        line = rawfile.first_non_utf8_line(path)
         if line is not None:
             raise BadInput(path, "the file is not UTF-8 text", line=line, expected="a UTF-8 encoded CSV file") from None
         raise _csv_error(path, str(exc)) from None
-
-
-def _first_non_utf8_line(path: Path) -> int | None:
-    """Only on the error path: DuckDB does not always say which line broke its UTF-8 decoding."""
-    with open(path, "rb") as fh:
-        for number, raw in enumerate(fh, start=1):
-            try:
-                raw.decode("utf-8")
-            except UnicodeDecodeError:
-                return number
-    return None
 
 
 def _csv_error(path: Path, message: str) -> BadInput:
@@ -277,32 +268,6 @@ def _check_key(con: duckdb.DuckDBPyConnection, table: Table, path: Path, label: 
         raise BadInput(path, f"the key ({names}) = ({', '.join(map(str, values))}) repeats {label} "
                        f"{_physical(path, first, label)}", column=names, line=_physical(path, line, label),
                        expected=f"one row for each ({names})", line_label=label)
-
-
-def _parquet_error(path: Path, table: Table, exc: duckdb.Error) -> BadInput:
-    """Name the column and the rows of a Parquet page DuckDB could not decode (read again, a
-    column of a row group at a time, with pyarrow: only on this error path)."""
-    import pyarrow.parquet as pq
-
-    reason = str(exc).splitlines()[0].split(": ", 1)[-1]
-    try:
-        parquet = pq.ParquetFile(path)
-        names = set(parquet.schema_arrow.names)
-        first = 1
-        for group in range(parquet.num_row_groups):
-            rows = parquet.metadata.row_group(group).num_rows
-            for col in table.columns:
-                if col.name in names:
-                    try:
-                        parquet.read_row_group(group, columns=[col.name])
-                    except Exception as err:  # noqa: BLE001 - any decoding failure names the page
-                        return BadInput(path, f"the Parquet data of rows {first:,} to {first + rows - 1:,} cannot be "
-                                        f"decoded ({err})", column=col.name, line=first, line_label="row",
-                                        expected="an intact Parquet file")
-            first += rows
-    except Exception:  # noqa: BLE001 - the footer itself is damaged: say what DuckDB said
-        pass
-    return BadInput(path, f"the Parquet file cannot be decoded ({reason})", expected="an intact Parquet file")
 
 
 def _physical(path: Path, line: int, label: str) -> int:

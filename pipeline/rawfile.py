@@ -3,7 +3,8 @@ bounded whatever the file holds (a 1 GB file without a line break, NUL bytes, a 
 
 The loader calls :func:`digest` on every file before anything else reads it: one pass computes
 the checksum the manifest records and, for a CSV, refuses NUL bytes and over-long lines at once.
-The other functions run only on the error path, to name the physical line and the column.
+The other functions run only on the error path, to name the physical line, the column or the
+Parquet rows that broke a read.
 """
 
 from __future__ import annotations
@@ -136,3 +137,40 @@ def physical_line(path: Path, record: int) -> int:
             if next(reader, None) is None:
                 break
         return reader.line_num + 1
+
+
+def first_non_utf8_line(path: Path) -> int | None:
+    """Only on the error path: DuckDB does not always say which line broke its UTF-8 decoding."""
+    with open(path, "rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return None
+
+
+def parquet_error(path: Path, columns: list[str], exc: Exception) -> BadInput:
+    """Name the column and the rows of a Parquet page DuckDB could not decode (read again, a
+    column of a row group at a time, with pyarrow: only on this error path)."""
+    import pyarrow.parquet as pq
+
+    reason = str(exc).splitlines()[0].split(": ", 1)[-1]
+    try:
+        parquet = pq.ParquetFile(path)
+        names = set(parquet.schema_arrow.names)
+        first = 1
+        for group in range(parquet.num_row_groups):
+            rows = parquet.metadata.row_group(group).num_rows
+            for name in columns:
+                if name in names:
+                    try:
+                        parquet.read_row_group(group, columns=[name])
+                    except Exception as err:  # noqa: BLE001 - any decoding failure names the page
+                        return BadInput(path, f"the Parquet data of rows {first:,} to {first + rows - 1:,} cannot be "
+                                        f"decoded ({err})", column=name, line=first, line_label="row",
+                                        expected="an intact Parquet file")
+            first += rows
+    except Exception:  # noqa: BLE001 - the footer itself is damaged: say what DuckDB said
+        pass
+    return BadInput(path, f"the Parquet file cannot be decoded ({reason})", expected="an intact Parquet file")
