@@ -98,11 +98,14 @@ def _number(cell: str) -> bool:
 
 def test_a_provider_name_with_markup_and_a_formula_is_published_as_text(tmp_path, published_sample, capsys,
                                                                        monkeypatch):
+    """Also the --providers option on an earlier year (one full run serves both, to keep the suite fast):
+    only that provider and ALL are published, and the other year's publication is left as it was."""
     if not shutil.which("pdftotext"):
         pytest.skip("needs pdftotext (poppler-utils)")
-    extracts, out = tmp_path / "extracts", tmp_path / "out"
+    extracts, out, year = tmp_path / "extracts", tmp_path / "out", "2023-24"
     shutil.copytree(SAMPLE, extracts)
     shutil.copytree(published_sample, out / YEAR)
+    other_year = snapshot(out / YEAR)
     providers = pd.read_csv(extracts / "reference" / "Providers.csv", dtype=str)
     providers.loc[providers["OrgIDProv"] == "RB6", "ProviderName"] = NAME
     providers.to_csv(extracts / "reference" / "Providers.csv", index=False)
@@ -111,19 +114,21 @@ def test_a_provider_name_with_markup_and_a_formula_is_published_as_text(tmp_path
     around = outside(tmp_path)
 
     status = cli.main(["run", "--extracts", str(extracts), "--out", str(out), "--work", str(tmp_path / "work"),
-                       "--providers", "RB6", "--publication-date", "2025-07-16"])
+                       "--year", year, "--providers", "RB6", "--publication-date", "2025-07-16"])
     assert status == 0, capsys.readouterr().err[-3000:]
-    assert outside(tmp_path) == around and sorted(p.name for p in out.iterdir()) == [YEAR]
-    assert publish.verify(out / YEAR) == []
+    assert outside(tmp_path) == around and sorted(p.name for p in out.iterdir()) == [year, YEAR]
+    assert snapshot(out / YEAR) == other_year and publish.verify(out / year) == []
+    assert sorted(p.name for p in (out / year / "reports").glob("*.pdf")) == ["ALL.pdf", "RB6.pdf"]
+    indicators = pd.read_csv(out / year / "data" / "indicators.csv", dtype=str, keep_default_na=False)
+    assert set(indicators["provider"]) == {"RB6", "ALL"} and (indicators["year"] == year).all()
 
-    for path in (out / YEAR / "data").glob("*.csv"):  # no cell a spreadsheet would run as a formula
+    for path in (out / year / "data").glob("*.csv"):  # no cell a spreadsheet would run as a formula
         cells = pd.read_csv(path, dtype=str, keep_default_na=False).to_numpy().ravel()
         assert not [c for c in cells if c.startswith(FORMULA_STARTS) and not _number(c)], path
         if "provider_name" in pd.read_csv(path, nrows=0).columns:  # interfaces.md: the provider's name, as text
             assert "'" + NAME in cells and NAME not in cells
-    text = subprocess.run(["pdftotext", "-raw", str(out / YEAR / "reports" / "RB6.pdf"), "-"], capture_output=True,
+    text = subprocess.run(["pdftotext", "-raw", str(out / year / "reports" / "RB6.pdf"), "-"], capture_output=True,
                           text=True, check=True).stdout
     assert NAME in " ".join(text.split())  # printed as it is: no markup, no template, no formula
-    pages = [p.read_text(encoding="utf-8") for p in (out / YEAR / "validation").rglob("*.html")]
+    pages = [p.read_text(encoding="utf-8") for p in (out / year / "validation").rglob("*.html")]
     assert pages and not any("{{7*7}}" in page or "<i>" in page for page in pages)
-    assert set(snapshot(out / YEAR)) >= {"reports/RB6.pdf", "reports/ALL.pdf"}
