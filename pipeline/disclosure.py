@@ -57,8 +57,8 @@ COMPARATOR_SMALL_RULE = "White British count small (ratio)"
 PREVIOUS_RULE = "last year's count small (change)"
 STRATA_RULE = "standardised rate would single out a small count (standardised rate)"
 SCOPED = ("(ratio)", "(change)", "(standardised rate)")
-BLOCK = ["year", "provider", "indicator_id", "statistic"]
-KEY = ["provider", "breakdown", "group_code"]
+BLOCK = ["year", "provider", "indicator_id", "statistic", "intervention_type"]
+KEY = ["provider", "breakdown", "group_code", "subgroup"]
 STANDARDISED = "age-sex standardised rate"
 
 
@@ -124,15 +124,15 @@ def _audit(frame: pd.DataFrame, profile: Profile, exempt: np.ndarray, standardis
     rows = np.flatnonzero(audited_den & ~np.isnan(den))
     occurrences.append(pd.DataFrame({"row": rows, "role": "denominator", "value": den[rows]}))
     occ = pd.concat(occurrences, ignore_index=True)
-    occ = occ.join(frame[["indicator_id", "statistic", *KEY]], on="row")
-    # one column of cells per (indicator, statistic, role); identical columns share their cells
-    occ["column"] = occ["indicator_id"] + "/" + occ["statistic"] + "/" + occ["role"]
+    occ = occ.join(frame[["indicator_id", "statistic", "intervention_type", *KEY]], on="row")
+    # one column of cells per (indicator, series, role); identical columns share their cells
+    occ["column"] = occ["indicator_id"] + "/" + occ["statistic"] + "/" + occ["intervention_type"] + "/" + occ["role"]
     signature = occ.sort_values([*KEY]).groupby("column", sort=False).apply(
-        lambda c: hash(tuple(zip(c["provider"], c["breakdown"], c["group_code"], c["value"]))), include_groups=False)
+        lambda c: hash(tuple(zip(*(c[k] for k in KEY), c["value"]))), include_groups=False)
     occ["cls"] = occ["column"].map(signature)
     cells = occ.drop_duplicates(["cls", *KEY]).reset_index(drop=True)
-    cell_of = dict(zip(zip(cells["cls"], cells["provider"], cells["breakdown"], cells["group_code"]), cells.index))
-    occ["cell"] = [cell_of[k] for k in zip(occ["cls"], occ["provider"], occ["breakdown"], occ["group_code"])]
+    cell_of = dict(zip(zip(cells["cls"], *(cells[k] for k in KEY)), cells.index))
+    occ["cell"] = [cell_of[k] for k in zip(occ["cls"], *(occ[k] for k in KEY))]
 
     exact = cells["value"].to_numpy(float)
     cell_exempt = exempt[cells["row"].to_numpy()]
@@ -161,23 +161,23 @@ def _sets(cells: pd.DataFrame, coding_convention: str) -> list[tuple[int, list[i
     parent["NOT_KNOWN"] = "NOT_KNOWN"
     code = cells["group_code"].astype(str)
     breakdown = cells["breakdown"]
-    cells = cells.assign(_group=np.where(breakdown == "ethnic_category", code.map(parent).fillna(""),
-                                         code.str.split("|").str[0]))
-    index = {k: i for i, k in enumerate(zip(cells["cls"], cells["provider"], breakdown, code))}
+    # a category's group is its parent; an intersectional row's (a sex or age band of a group) its own code
+    cells = cells.assign(_group=np.where(breakdown == "ethnic_category", code.map(parent).fillna(""), code))
+    index = {k: i for i, k in enumerate(zip(cells["cls"], cells["provider"], breakdown, code, cells["subgroup"]))}
     out: list[tuple[int, list[int]]] = []
     for (cls, provider, kind), block in cells[breakdown != "total"].groupby(["cls", "provider", "breakdown"], sort=False):
         if kind in ("ethnic_group", "ethnic_category"):
-            total = index.get((cls, provider, "total", "TOTAL"))
+            total = index.get((cls, provider, "total", "TOTAL", ""))
             if total is not None:
                 out.append((total, list(block.index)))
         if kind != "ethnic_group":
             for group, parts in block.groupby("_group", sort=False):
-                total = index.get((cls, provider, "ethnic_group", group))
+                total = index.get((cls, provider, "ethnic_group", group, ""))
                 if total is not None:
                     out.append((total, list(parts.index)))
     providers = cells[cells["provider"] != "ALL"]
-    for (cls, kind, group), parts in providers.groupby(["cls", "breakdown", "group_code"], sort=False):
-        total = index.get((cls, "ALL", kind, group))
+    for (cls, kind, group, subgroup), parts in providers.groupby(["cls", "breakdown", "group_code", "subgroup"], sort=False):
+        total = index.get((cls, "ALL", kind, group, subgroup))
         if total is not None:
             out.append((total, list(parts.index)))
     return out
@@ -187,7 +187,7 @@ def _standardised_follow_crude(out: pd.DataFrame, standardised: np.ndarray) -> p
     """A standardised row publishes its crude row's counts and is hidden when they are."""
     if not standardised.any():
         return out
-    key = ["provider", "indicator_id", "breakdown", "group_code"]
+    key = ["provider", "indicator_id", "breakdown", "group_code", "subgroup"]
     crude = out.loc[~standardised & out["indicator_id"].isin(out.loc[standardised, "indicator_id"])]
     crude = crude.drop_duplicates(key).set_index(key)[["numerator", "denominator", "suppressed", "value_hidden"]]
     at = pd.MultiIndex.from_frame(out.loc[standardised, key])
@@ -202,7 +202,7 @@ def _comparators(out: pd.DataFrame, profile: Profile, exempt: np.ndarray, compar
     ratio is hidden. Ethnic groups and categories are compared with the White British row of their
     table, so its published counts and decisions; a group of one sex or age band with White British
     people of that sex or age band, whose counts are rounded and hidden when small like any other."""
-    block = ["provider", "indicator_id", "statistic"]
+    block = ["provider", "indicator_id", "statistic", "intervention_type"]
     own = out[(out["breakdown"] == "ethnic_category") & (out["group_code"] == comparator)]
     own = own.drop_duplicates(block).set_index(block)
     at = pd.MultiIndex.from_frame(out[block])

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import re
 import shutil
 import subprocess
+import sys
 import zlib
 from contextlib import contextmanager
 from importlib import metadata
@@ -25,6 +27,9 @@ from pipeline.load import sha256
 from pipeline.runlock import year_lock
 
 MANIFEST = "manifest.json"
+# The libraries whose versions can change what is published, recorded in every manifest.
+LIBRARIES = ("dagster", "duckdb", "great-expectations", "pandas", "pyarrow", "numpy", "scipy", "weasyprint", "jinja2",
+             "xlsxwriter")
 
 
 def staging_dir(out: Path, year: str) -> Path:
@@ -113,12 +118,21 @@ def output_checksums(folder: Path) -> dict[str, str]:
     }
 
 
-def write_manifest(folder: Path, *, inputs: list[dict], parameters: dict, version: str) -> Path:
-    """manifest.json: inputs' checksums, parameters, code version and every output's checksum."""
+def environment() -> dict:
+    """The Python, the platform and the versions of the libraries that made the publication."""
+    return {"python": platform.python_version(), "implementation": sys.implementation.name,
+            "platform": platform.platform(), "libraries": {name: metadata.version(name) for name in LIBRARIES}}
+
+
+def write_manifest(folder: Path, *, inputs: list[dict], parameters: dict, version: str, extracts: Path) -> Path:
+    """manifest.json: the extracts folder and every input file read with its checksum, parameters,
+    code version, environment and every output's checksum."""
     manifest = {
         "mhaudit_version": version,
         "parameters": parameters,
+        "extracts": str(extracts),
         "inputs": inputs,
+        "environment": environment(),
         "outputs": output_checksums(folder),
     }
     path = folder / MANIFEST

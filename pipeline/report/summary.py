@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline import contract, disclosure
-from pipeline.indicators import STANDARDISED, Indicator
+from pipeline.indicators import STANDARDISED, Indicator, Series
 from pipeline.report.format import (fmt_change, fmt_change_interval, fmt_interval, fmt_number,
                                     fmt_ratio_sentence, log_size, missing)
 
@@ -19,10 +19,10 @@ SUMMARY_LIMIT = 8
 COMPARATOR_LABEL = "White British"
 
 
-def headline_statistic(ind: Indicator) -> str:
-    """The statistic the summary uses: the age-sex standardised rate where published (the fairer
+def headline_series(ind: Indicator) -> Series:
+    """The series the summary uses: the age-sex standardised rate where published (the fairer
     comparison between groups with different age profiles), else the indicator's first."""
-    return STANDARDISED if ind.standardised else ind.statistics[0][0]
+    return Series(STANDARDISED) if ind.standardised else ind.series[0]
 
 
 def with_value(ind: Indicator, value) -> str:
@@ -74,8 +74,8 @@ def summary_sentences(rows: pd.DataFrame, catalogue: list[Indicator], limit: int
     """The largest significant differences from White British across the catalogue, largest first,
     each on the indicator's headline statistic; ``more`` counts those left for the sections."""
     by_id = {i.id: i for i in catalogue}
-    wanted = rows["indicator_id"].map(lambda i: headline_statistic(by_id[i]) if i in by_id else None)
-    found = significant(rows[rows["statistic"] == wanted])
+    headline = [headline_series(i).of(rows[rows["indicator_id"] == i.id]) for i in catalogue]
+    found = significant(pd.concat(headline) if headline else rows.iloc[:0])
     sentences = [difference_sentence(by_id[r["indicator_id"]], r) for _, r in found.head(limit).iterrows()]
     return {"sentences": sentences, "more": max(len(found) - limit, 0)}
 
