@@ -18,7 +18,8 @@ $(STAMP): pyproject.toml requirements.lock scripts/install-system-deps.sh
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	@$(VENV)/bin/python -m pip install -q --upgrade pip >/dev/null
 	@$(VENV)/bin/python -m pip install -q -r requirements.lock
-	@$(VENV)/bin/python -m pip install -q --no-deps --no-build-isolation -e .
+	@# setuptools warns about every editable install in a boxed block: quiet unless the install fails
+	@PYTHONWARNINGS=ignore $(VENV)/bin/python -m pip install -q --no-deps --no-build-isolation -e .
 	@mkdir -p $(DAGSTER_HOME)
 	@touch $(STAMP)
 

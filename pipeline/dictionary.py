@@ -101,7 +101,8 @@ def describe(table: Table, columns: list[str], where: str) -> None:
 
 def write_datapackage(data: Path, year: str, *, title: str, created: str) -> Path:
     """``data/datapackage.json``: a Table Schema for every CSV in ``data`` (each must have an
-    entry in the dictionary and its columns exactly), plus the Parquet and spreadsheet copies."""
+    entry in the dictionary and its columns exactly), and for its Parquet copy. The spreadsheet is
+    for people (its sheets are laid out to read, not to load) and is not a resource."""
     tables = load_dictionary(year)
     resources = []
     for csv in sorted(data.glob("*.csv")):
@@ -112,13 +113,12 @@ def write_datapackage(data: Path, year: str, *, title: str, created: str) -> Pat
         resources.append({"name": table.name, "path": csv.name, "title": table.title, "description": table.description,
                           "profile": "tabular-data-resource", "format": "csv", "mediatype": "text/csv",
                           "encoding": "utf-8", "schema": table.schema()})
-    for other in sorted(p for p in data.iterdir() if p.suffix in (".parquet", ".xlsx")):
-        resources.append({"name": other.stem.lower().replace(".", "-"), "path": other.name,
-                          "format": other.suffix[1:],
-                          "description": "The same rows as the CSV of the same name, typed, with each column's "
-                                         "description in its metadata." if other.suffix == ".parquet" else
-                                         "The tables as a spreadsheet: one sheet per domain, a notes sheet, "
-                                         "suppressed numbers shown as '*'."})
+    for parquet in sorted(data.glob("*.parquet")):  # the typed copy of a CSV: the same schema
+        table = tables[f"{parquet.stem}.csv"]
+        resources.append({"name": f"{table.name}-parquet", "path": parquet.name, "title": table.title,
+                          "description": f"The rows of {table.path}, typed, each column's description in its "
+                                         "Parquet metadata.", "profile": "tabular-data-resource", "format": "parquet",
+                          "schema": table.schema()})
     package = {"name": f"mhaudit-{year}", "title": title, "created": f"{created}T00:00:00Z",
                "profile": "data-package", "resources": resources}
     path = data / DATAPACKAGE

@@ -23,6 +23,7 @@ from pipeline.report.format import SUPPRESSED, missing
 from pipeline.report.sections import SUPPRESSION_MEANING
 from pipeline.report.viewmodel import DOMAINS
 
+SHEETS = {"coercion": "Coercion", "outcomes": "Outcomes", "experience": "Experience", "access": "Access"}
 BREAKDOWNS = {"total": "All people", "ethnic_group": "Ethnic group", "ethnic_category": "Ethnic category",
               "ethnic_group_x_sex": "Ethnic group by sex", "ethnic_group_x_age": "Ethnic group by age"}
 # (heading, indicators.csv column, kind): kind is text, count, value, ratio
@@ -45,7 +46,7 @@ QUALITY_COLUMNS = [("Provider", "provider"), ("Provider name", "provider_name"),
                    ("Hidden because", "suppressed")]
 
 
-def shown(ind: Indicator, r: pd.Series, column: str) -> float | str | None:
+def shown(ind: Indicator, r: dict, column: str) -> float | str | None:
     """A number of a published row as the spreadsheet shows it: the number, '*' where disclosure
     control hid it, or None where there is none."""
     value = r[column]
@@ -86,11 +87,11 @@ def write_workbook(path: Path, *, indicators: pd.DataFrame, quality: pd.DataFram
     _notes(book, formats, title=title, year=year, publication_date=publication_date, synthetic=synthetic,
            indicators=indicators, tables=tables)
     by_id = {i.id: i for i in catalogue}
-    for domain, heading in DOMAINS.items():
+    for domain in DOMAINS:
         ids = [i.id for i in catalogue if i.domain == domain]
         rows = indicators[indicators["indicator_id"].isin(ids)]
         if len(rows):
-            _domain_sheet(book, formats, heading, rows, by_id)
+            _domain_sheet(book, formats, SHEETS[domain], rows, by_id)
     _quality_sheet(book, formats, quality)
     book.close()
     return path
@@ -122,7 +123,8 @@ def _notes(book, formats, *, title: str, year: str, publication_date: str, synth
         ("", "", None),
         ("Sheets", "", "bold"),
     ]
-    lines += [(heading, f"The measures of the {heading.lower()} domain.", None) for heading in DOMAINS.values()]
+    lines += [(SHEETS[domain], f"{heading}: every published row of its measures.", None)
+              for domain, heading in DOMAINS.items()]
     lines.append(("Data quality", "Ethnicity recording (DQ01, DQ02), fields and identifiers (DQ03) and the "
                                   "publication decision (GATE) per provider.", None))
     reasons = sorted({str(r).split(": ", 1)[-1] for r in indicators["suppressed"].dropna() if str(r)})
@@ -138,14 +140,14 @@ def _notes(book, formats, *, title: str, year: str, publication_date: str, synth
             sheet.write_string(n, 1, text)
 
 
-def _domain_sheet(book, formats, heading: str, rows: pd.DataFrame, by_id: dict[str, Indicator]) -> None:
-    sheet = book.add_worksheet(heading[:31])
-    for c, (name, column, kind) in enumerate(COLUMNS):
+def _domain_sheet(book, formats, name: str, rows: pd.DataFrame, by_id: dict[str, Indicator]) -> None:
+    sheet = book.add_worksheet(name)
+    for c, (heading, column, kind) in enumerate(COLUMNS):
         width = {"text": 14, "count": 12, "value": 12, "ratio": 11}[kind]
         sheet.set_column(c, c, 40 if column in ("indicator", "suppressed", "group_label") else width)
-        sheet.write_string(0, c, name, formats["heading"])
+        sheet.write_string(0, c, heading, formats["heading"])
     sheet.freeze_panes(1, 0)
-    for n, (_, r) in enumerate(rows.iterrows(), start=1):
+    for n, r in enumerate(rows.to_dict("records"), start=1):
         ind = by_id[r["indicator_id"]]
         for c, (_name, column, kind) in enumerate(COLUMNS):
             if kind == "text":
@@ -168,7 +170,7 @@ def _quality_sheet(book, formats, quality: pd.DataFrame) -> None:
         sheet.set_column(c, c, 50 if name in ("Detail", "Threshold") else 14)
         sheet.write_string(0, c, name, formats["heading"])
     sheet.freeze_panes(1, 0)
-    for n, (_, r) in enumerate(quality.iterrows(), start=1):
+    for n, r in enumerate(quality.to_dict("records"), start=1):
         for c, (_name, column) in enumerate(QUALITY_COLUMNS):
             value = r[column]
             if column in ("count", "total", "percent"):

@@ -160,8 +160,8 @@ def test_html_tables_show_the_numbers_of_indicators_csv(published, csv):
     """Every number in every data table of every report page is its row's number in indicators.csv
     ('*' or 'n/a' exactly where the CSV has none), and every ethnic group and total row of every
     statistic is shown."""
-    key = ["provider", "indicator_id", "statistic", "intervention_type", "breakdown", "group_code", "subgroup"]
-    rows = csv.set_index(key).sort_index()
+    columns = ["provider", "indicator_id", "statistic", "intervention_type", "breakdown", "group_code", "subgroup"]
+    rows = csv.set_index(columns).sort_index()
     checked, shown = 0, set()
     for path in sorted((published / "html").glob("*/index.html")):
         for cell in Page(path).cells:
@@ -181,7 +181,7 @@ def test_html_tables_show_the_numbers_of_indicators_csv(published, csv):
             shown.add(key)
             checked += 1
     wanted = csv[csv["breakdown"].isin(["ethnic_group", "total"])]
-    missing = {tuple(k) for k in wanted[key].values} - shown
+    missing = {tuple(k) for k in wanted[columns].values} - shown
     assert checked > 5000 and not missing, sorted(missing)[:5]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -67,6 +68,10 @@ def test_whole_graph_materialises_in_process(generated, tmp_path):
     assert verify(published) == []
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     assert checks["ethnic_category_mostly_valid"] is True
+    # the pipeline's progress is in the run's own log, as the UI shows it
+    messages = [entry.user_message for entry in instance.all_logs(result.run_id)]
+    assert any("loaded MHS001MPI" in m for m in messages)
+    assert any(re.search(r"rendered \w+ report .* report 1 of \d+, \d+ s elapsed, about", m) for m in messages)
 
 
 def test_failing_blocking_check_stops_the_reports_and_says_why(generated, tmp_path):
@@ -98,10 +103,14 @@ def test_cli_run_on_the_sample_publishes_everything(tmp_path):
         assert (published / name).is_file(), name
     assert "provider" in result.stderr and "published" in result.stderr  # the closing summary table
     assert "Traceback" not in result.stderr
-    # Progress as it goes: each table loaded, each provider's data quality, each report rendered.
-    for line in ("loaded MHS201CareContact", "validated data quality for RB6", "rendered RB6 report",
-                 "rendered ALL report"):
+    # Progress as it goes: each table loaded, each provider's data quality, each report rendered with
+    # how many are done, the time so far and an estimate of the rest.
+    for line in ("loaded MHS201CareContact", "validated data quality for RB6", "rendering 4 reports",
+                 "rendered RB6 report", "rendered ALL report"):
         assert line in result.stderr, line
+    rendered = [line for line in result.stderr.splitlines() if "rendered " in line]
+    assert [re.search(r"report (\d) of 4, \d+ s elapsed", line).group(1) for line in rendered] == ["1", "2", "3", "4"]
+    assert all("left" in line for line in rendered[:-1]) and "left" not in rendered[-1]
 
 
 def test_cli_bad_input_exits_2_and_keeps_earlier_outputs(generated, tmp_path):
@@ -152,7 +161,7 @@ def test_sensor_adds_and_runs_each_newly_arrived_year(tmp_path):
         (tmp_path / "ex" / year).mkdir(parents=True)
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions(financial_years.name, ["2023-24"])
-        context = dg.build_sensor_context(instance=instance,
+        context = dg.build_sensor_context(instance=instance, cursor="registered",  # not its first evaluation
                                           resources={"audit_run": AuditRun(extracts=str(tmp_path / "ex"))})
         result = new_extract_years(context)
     assert [r.partition_key for r in result.run_requests] == ["2024-25"]
