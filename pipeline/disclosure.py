@@ -56,16 +56,28 @@ COMPARATOR_HIDDEN_RULE = "White British hidden to protect a small count (ratio)"
 COMPARATOR_SMALL_RULE = "White British count small (ratio)"
 PREVIOUS_RULE = "last year's count small (change)"
 STRATA_RULE = "standardised rate would single out a small count (standardised rate)"
-SCOPED = ("(ratio)", "(change)", "(standardised rate)")
+SCOPED = ("(ratio)", "(change)", "(standardised rate)", "(median)")
+VALUE_SCOPED = ("(standardised rate)", "(median)")  # the row's count is shown, its value hidden
 BLOCK = ["year", "provider", "indicator_id", "statistic"]
 KEY = ["provider", "breakdown", "group_code"]
 STANDARDISED = "age-sex standardised rate"
+MEDIAN = "median"
+# Figures not derived from counts are shown only from a published count of at least: a median (an
+# order statistic: one unit's own value) 10; a standardised rate 15 (so at least 13 events, above
+# PHEindicatormethods' 10), a published count deciding, never the exact one.
+MEDIAN_MIN = 10
+STANDARDISED_MIN = 15
 
 
 def hides_own_numbers(reason: object) -> bool:
     """Whether a row's `suppressed` reason hid its own count and value (rather than only its ratio,
     its change since last year or its standardised rate)."""
     return isinstance(reason, str) and reason != "" and not reason.endswith(SCOPED)
+
+
+def hides_value(reason: object) -> bool:
+    """Whether a row's value (not only its ratio or change) is hidden."""
+    return hides_own_numbers(reason) or (isinstance(reason, str) and reason.endswith(VALUE_SCOPED))
 
 
 def round_count(counts: pd.Series | np.ndarray, base: int) -> np.ndarray:

@@ -37,7 +37,7 @@ def counts(categories: dict[str, float], provider: str = "P1", method: str = "ra
                          "multiplier": 100_000.0 if method == "rate" else 100.0, "numerator": float(n),
                          "denominator": float(den), "comp_numerator": float(comp), "comp_denominator": float(dens.get("A", 0)),
                          "units": np.nan, "value_sum": np.nan, "value_sumsq": np.nan, "value": np.nan,
-                         "lower_95": np.nan, "upper_95": np.nan, "strata_safe": np.nan})
+                         "lower_95": np.nan, "upper_95": np.nan, "publishable": np.nan})
     return pd.DataFrame(rows)
 
 
