@@ -14,7 +14,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from pipeline import contract
-from pipeline.indicators import STANDARDISED, Indicator
+from pipeline.indicators import Indicator
 from pipeline.quality import Decision
 from pipeline.report import sections
 from pipeline.report.cells import cells, ordered_rows, point
