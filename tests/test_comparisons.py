@@ -92,3 +92,19 @@ def test_gap_trend_regression_recovers_a_planted_change_at_its_nominal_level(met
             out.append(fitted[1] <= change <= fitted[2])
     assert np.mean(hits) >= 0.90
     assert np.mean(false) >= 0.90
+
+
+def test_no_published_group_at_0_or_100_percent_has_a_ratio_interval_narrower_than_its_own(published_sample):
+    """A group at 100% (say 5 of 5) has its own wide interval; its ratio to White British must be at
+    least as uncertain: the ratio interval covers the group's own interval over White British's value."""
+    import pandas as pd
+
+    table = pd.read_csv(published_sample / "data" / "indicators.csv")
+    own = table[(table["breakdown"] == "ethnic_category") & (table["group_code"] == "A")]
+    own = own.set_index(["provider", "indicator_id", "statistic"])["value"]
+    edge = table[table["value"].isin([0.0, 100.0]) & table["comparator_ratio"].notna() & table["unit"].str.startswith("%")]
+    assert len(edge) > 0  # the sample has such groups, so this test can fail
+    for _, r in edge.iterrows():
+        comparator = own.loc[(r["provider"], r["indicator_id"], r["statistic"])]
+        assert r["ratio_lower_95"] <= r["lower_95"] / comparator + 0.01, r.to_dict()
+        assert r["ratio_upper_95"] >= r["upper_95"] / comparator - 0.01, r.to_dict()
