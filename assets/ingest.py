@@ -14,10 +14,11 @@ from pipeline.contract import ALL_TABLES, Table, sql_name
 DUCKDB_WRITER = {"mhaudit/duckdb": "writer"}
 
 
-def raw_table_asset(table: Table) -> dg.AssetsDefinition:
+def raw_table_asset(table: Table, deps: tuple[dg.AssetsDefinition, ...] = ()) -> dg.AssetsDefinition:
     @dg.asset(
         name=f"raw_{sql_name(table)}",
         group_name="ingest",
+        deps=deps,
         description=f"{table.description}: the {table.name} extract loaded into DuckDB with the contract's types.",
         pool="duckdb",
         op_tags=DUCKDB_WRITER,
@@ -31,4 +32,7 @@ def raw_table_asset(table: Table) -> dg.AssetsDefinition:
     return _asset
 
 
-raw_tables = [raw_table_asset(t) for t in ALL_TABLES]
+# The patient index first: a run asked for a provider it does not list stops there (the other
+# tables are not loaded), and so does a run whose patient index is bad input.
+raw_patient_index = raw_table_asset(next(t for t in ALL_TABLES if t.name == "MHS001MPI"))
+raw_tables = [raw_patient_index] + [raw_table_asset(t, (raw_patient_index,)) for t in ALL_TABLES if t.name != "MHS001MPI"]

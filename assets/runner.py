@@ -47,11 +47,12 @@ def run_year(audit_run: AuditRun, selection: list[str] | None = None) -> Outcome
     for event in result.all_events:
         if event.is_step_failure:
             error = event.step_failure_data.error
-            while error is not None:
-                if error.cls_name in ("BadInput", "ConfigError"):
-                    return Outcome("bad_input", error.message.split(": ", 1)[-1].strip(), error.cls_name, error.to_string())
-                if error.cause is None:
-                    break
+            # Dagster wraps what the step raised: report that, the first error that is not Dagster's
+            # own (a deeper cause is what it was raised from, e.g. an OSError before its path was added).
+            while error.cause is not None and (error.cls_name or "").startswith("Dagster"):
                 error = error.cause
-            return Outcome("failed", error.message.strip(), error.cls_name or "", error.to_string())
+            prefix, _, rest = error.message.partition(": ")  # 'module.Class: message'
+            message = (rest if rest and prefix.endswith(error.cls_name or "?") else error.message).strip()
+            status = "bad_input" if error.cls_name in ("BadInput", "ConfigError", "LockHeld") else "failed"
+            return Outcome(status, message, error.cls_name or "", error.to_string())
     return Outcome("failed", "the run failed before any step started")

@@ -19,11 +19,12 @@ from pipeline.config import AuditConfig
 from pipeline.contract import ALL_TABLES, Table, financial_year
 from pipeline.errors import ConfigError
 from pipeline.indicators import compute_indicators, load_catalogue
-from pipeline.load import LoadedTable, available_years, input_files, load_table, sha256
+from pipeline.load import LoadedTable, available_years, input_files, load_table, require_providers, sha256
 from pipeline.quality import Decision, QualityRun, decision_for, level_for_share, published_quality, validate_quality
 from pipeline.quality import report_quality, save as save_quality
 from pipeline.report import edition
 from pipeline.report.render import ReportJob, render_all
+from pipeline.spreadsheet import neutralise_formulas
 from pipeline.warehouse import connect, query, stage
 
 log = logging.getLogger("mhaudit")
@@ -70,6 +71,8 @@ def ingest(spec: RunSpec, table: Table) -> LoadedTable:
     path = input_files_for(spec)[table.name]
     with connect(spec.warehouse) as con:
         loaded = load_table(con, table, path)
+        if table.name == "MHS001MPI" and spec.providers:
+            require_providers(con, spec.providers, spec.year)
         con.execute("CREATE TABLE IF NOT EXISTS loaded_inputs (tbl VARCHAR PRIMARY KEY, sha256 VARCHAR)").fetchall()
         con.execute("INSERT OR REPLACE INTO loaded_inputs VALUES ($t, $s)", {"t": table.name, "s": loaded.sha256}).fetchall()
     log.info("loaded %s: %s rows", table.name, f"{loaded.rows:,}")
@@ -232,10 +235,11 @@ def publish_tables(spec: RunSpec) -> pd.DataFrame:
     gaps = trend.gaps({**history, spec.year: published}, load_catalogue(), spec.config.comparator)
     data = spec.staging / "data"
     data.mkdir(parents=True, exist_ok=True)
-    published.to_csv(data / "indicators.csv", index=False, float_format="%.10g")
+    neutralise_formulas(published).to_csv(data / "indicators.csv", index=False, float_format="%.10g")
     published.to_parquet(data / "indicators.parquet", index=False)
-    quality[quality["provider"].isin(wanted)].to_csv(data / "data_quality.csv", index=False, float_format="%.10g")
-    gaps.to_csv(data / "trend.csv", index=False, float_format="%.10g")
+    neutralise_formulas(quality[quality["provider"].isin(wanted)]).to_csv(data / "data_quality.csv", index=False,
+                                                                         float_format="%.10g")
+    neutralise_formulas(gaps).to_csv(data / "trend.csv", index=False, float_format="%.10g")
     return published
 
 

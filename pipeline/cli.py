@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -36,11 +37,50 @@ def main(argv: list[str] | None = None) -> int:
 
         if args.debug:
             raise
-        code = exc.exit_code if isinstance(exc, MhauditError) else 1
-        print(f"mhaudit: {exc}", file=sys.stderr)
-        if not isinstance(exc, MhauditError):
-            print("Run again with --debug for the traceback.", file=sys.stderr)
-        return code
+        if isinstance(exc, MhauditError):
+            print(f"mhaudit: {exc}", file=sys.stderr)
+            return exc.exit_code
+        if isinstance(exc, OSError) and exc.filename:
+            after = f" {UNCHANGED}" if args.command in ("run", "validate") else ""
+            print(f"mhaudit: cannot use {exc.filename}: {exc.strerror}.{after}", file=sys.stderr)
+        else:
+            print(f"mhaudit: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print("Run again with --debug for the traceback.", file=sys.stderr)
+        return 1
+
+
+UNCHANGED = "Nothing was published for this year; earlier outputs are unchanged."
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """Refuse a malformed year, publication date or provider code before any work (exit 2)."""
+    from datetime import date
+
+    from pipeline.contract import ORG_CODE_TEXT, is_financial_year, is_org_code
+    from pipeline.errors import ConfigError
+
+    if args.year and not is_financial_year(args.year):
+        raise ConfigError(f"--year {args.year!r} is not a financial year: expected YYYY-YY with consecutive years, "
+                          "e.g. 2024-25")
+    if args.publication_date:
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", args.publication_date):
+                raise ValueError
+            date.fromisoformat(args.publication_date)
+        except ValueError:
+            raise ConfigError(f"--publication-date {args.publication_date!r} is not a date: expected an ISO date "
+                              "YYYY-MM-DD, e.g. 2025-07-15") from None
+    for code in _providers(args):
+        if not is_org_code(code):
+            raise ConfigError(f"--providers: {code!r} is not a provider's code: expected {ORG_CODE_TEXT} "
+                              "(ALL is always published)")
+    for option in ("out", "work"):
+        if Path(getattr(args, option)).exists() and not Path(getattr(args, option)).is_dir():
+            raise ConfigError(f"--{option} {getattr(args, option)} is a file, not a folder")
+
+
+def _providers(args: argparse.Namespace) -> list[str]:
+    return [p.strip() for p in args.providers.split(",") if p.strip()]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -96,27 +136,40 @@ def _resource(args: argparse.Namespace):
 
     return AuditRun(
         extracts=args.extracts, out=args.out, work=args.work, year=args.year,
-        providers=[p.strip() for p in args.providers.split(",") if p.strip()],
+        providers=_providers(args),
         config_file=args.config, publication_date=args.publication_date,
     )
 
 
 def _run(args: argparse.Namespace, selection: list[str] | None = None) -> int:
+    check_arguments(args)
     from assets.runner import run_year
+    from pipeline import publish
+    from pipeline.runlock import year_lock
 
     resource = _resource(args)
     spec = resource.spec()  # configuration errors surface here, before any work
     print(f"mhaudit: auditing {spec.year} from {spec.extracts} into {spec.out}", file=sys.stderr)
     started = time.perf_counter()
-    outcome = run_year(resource, selection)
-    elapsed = time.perf_counter() - started
+    # One run per year at a time, for the whole run; it starts by restoring what a killed run left.
+    with year_lock(spec.out, spec.year, spec.warehouse):
+        publish.prepare(spec.out, spec.year)
+        try:
+            outcome = run_year(resource, selection)
+        finally:
+            publish.discard_staging(spec.out, spec.year)
+        return _report(args, spec, outcome, selection, time.perf_counter() - started)
+
+
+def _report(args: argparse.Namespace, spec, outcome, selection: list[str] | None, elapsed: float) -> int:
+    """Say how the run ended (a paragraph, then the decision per provider) and return the exit status."""
     if outcome.status == "bad_input":
         print(f"mhaudit: {outcome.message}", file=sys.stderr)
         if args.debug:
             print(outcome.traceback, file=sys.stderr)
         return 2
     if outcome.status == "failed":
-        print(f"mhaudit: the run failed: {outcome.error_class}: {outcome.message}", file=sys.stderr)
+        print(f"mhaudit: the run failed: {outcome.error_class}: {outcome.message}. {UNCHANGED}", file=sys.stderr)
         print(outcome.traceback if args.debug else "Run again with --debug for the traceback.", file=sys.stderr)
         return 1
     decisions = _decisions(spec)
@@ -155,7 +208,13 @@ def _print_table(decisions: list[dict]) -> None:
 def _synth(args: argparse.Namespace) -> int:
     from pipeline.synth import generate
 
+    from pipeline.contract import is_financial_year
+    from pipeline.errors import ConfigError
+
     years = [y.strip() for y in args.years.split(",") if y.strip()] or None
+    for year in years or []:
+        if not is_financial_year(year):
+            raise ConfigError(f"--years: {year!r} is not a financial year: expected YYYY-YY, e.g. 2024-25")
     kwargs = {} if args.seed is None else {"seed": args.seed}
     started = time.perf_counter()
     generate(Path(args.out), scale=args.scale, years=years, **kwargs)

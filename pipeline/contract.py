@@ -8,6 +8,7 @@ MHSDS table and field names kept so an NHS data team can produce the files unren
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -24,6 +25,12 @@ class Column:
     required: bool = True
     nullable: bool = False
     codes: tuple[str, ...] | None = None
+    # Identifier rules the loader enforces as bad input (not data quality): a regular expression
+    # every non-blank value must match in full, values that are reserved, and a least value.
+    pattern: str | None = None
+    pattern_text: str = ""
+    reserved: tuple[str, ...] = ()
+    minimum: int | None = None
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,7 @@ class Table:
     name: str
     description: str
     columns: tuple[Column, ...]
+    # Extract tables: a duplicated key is data quality (DQ03). Reference tables: bad input.
     key: tuple[str, ...] = ()
     event_date: str | None = None
     reference: bool = False
@@ -232,8 +240,16 @@ def _c(name, type_, description, **kw) -> Column:
     return Column(name, type_, description, **kw)
 
 
+# An organisation code as ODS issues them (e.g. RB6, RXT01, A81001): capital letters and digits,
+# 3 to 6 of them. Codes name published files and data docs pages, so anything else is bad input;
+# 'ALL' names the all-provider rows and report and is never a provider's code.
+ORG_CODE_PATTERN = r"^[A-Z0-9]{3,6}$"
+ALL_PROVIDERS = "ALL"
+ORG_CODE_TEXT = "an organisation code of 3 to 6 capital letters and digits (ODS, e.g. RB6), not ALL"
+
 PERSON_ID = _c("Person_ID", "VARCHAR", "Pseudonymised person identifier, unique across the extract")
-ORG = _c("OrgIDProv", "VARCHAR", "Provider organisation code")
+ORG = _c("OrgIDProv", "VARCHAR", "Provider organisation code", pattern=ORG_CODE_PATTERN,
+         pattern_text=ORG_CODE_TEXT, reserved=(ALL_PROVIDERS,))
 
 TABLES: tuple[Table, ...] = (
     Table(
@@ -385,9 +401,9 @@ REFERENCE_TABLES: tuple[Table, ...] = (
             _c("Sex", "VARCHAR", "1 male, 2 female", codes=_codes(SEX_CODES)),
             _c("AgeBand", "VARCHAR", "Age band: the audit's bands, or five-year bands spread over them",
                codes=tuple(dict.fromkeys(source for source, _, _ in population_band_shares()))),
-            _c("Count", "BIGINT", "Resident population"),
+            _c("Count", "BIGINT", "Resident population", minimum=0),
         ),
-        reference=True, person_level=False,
+        key=("LADistrictAuth", "Year", "EthnicGroupCensus", "Sex", "AgeBand"), reference=True, person_level=False,
     ),
     Table(
         "Providers", "Provider catchments: one row per local authority served",
@@ -396,7 +412,7 @@ REFERENCE_TABLES: tuple[Table, ...] = (
             _c("ProviderName", "VARCHAR", "Provider name"),
             _c("LADistrictAuth", "VARCHAR", "ONS local authority code in the catchment"),
         ),
-        reference=True, person_level=False,
+        key=("OrgIDProv", "LADistrictAuth"), reference=True, person_level=False,
     ),
 )
 
@@ -431,14 +447,29 @@ def classify_ethnicity(value: str | None) -> str:
     return "invalid"
 
 
+def is_org_code(value: str) -> bool:
+    """Whether a value is a provider's organisation code (so safe in a file name); ALL is not."""
+    return bool(re.fullmatch(ORG_CODE_PATTERN, value)) and value not in ORG.reserved
+
+
+def is_report_code(value: str) -> bool:
+    """Whether a value may name a report, a data docs run or a folder: a provider's code or ALL."""
+    return value == ALL_PROVIDERS or is_org_code(value)
+
+
 FINANCIAL_YEAR_PATTERN = r"^\d{4}-\d{2}$"
+
+
+def is_financial_year(text: str) -> bool:
+    """'2024-25' and the like: four digits, a hyphen and the next year's last two digits."""
+    return bool(re.fullmatch(FINANCIAL_YEAR_PATTERN, text)) and f"{(int(text[:4]) + 1) % 100:02d}" == text[5:]
 
 
 def year_bounds(year: str) -> tuple[str, str]:
     """First and last ISO dates of an NHS financial year such as '2024-25'."""
-    start = int(year[:4])
-    if f"{(start + 1) % 100:02d}" != year[5:7]:
+    if not is_financial_year(year):
         raise ValueError(f"'{year}' is not a financial year like 2024-25")
+    start = int(year[:4])
     return f"{start}-04-01", f"{start + 1}-03-31"
 
 

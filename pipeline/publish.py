@@ -2,19 +2,27 @@
 
 A run writes everything under ``<out>/.staging-<year>/`` and only when the whole year has
 succeeded swaps it with ``<out>/<year>/``. A failed or killed run leaves the earlier
-publication byte-for-byte as it was; the next run cleans the stale staging folder.
+publication byte-for-byte as it was; the next run, before anything else, finishes or undoes an
+interrupted swap and removes the stale staging folder. One run at a time holds a year's lock
+(:mod:`pipeline.runlock`).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
+import zlib
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
+from typing import Iterator
 
+from pipeline.errors import ConfigError
 from pipeline.load import sha256
+from pipeline.runlock import year_lock
 
 MANIFEST = "manifest.json"
 
@@ -23,13 +31,25 @@ def staging_dir(out: Path, year: str) -> Path:
     return Path(out) / f".staging-{year}"
 
 
-def fresh_staging(out: Path, year: str) -> Path:
-    """An empty staging folder for the year (any leftover from an interrupted run is removed)."""
+def prepare(out: Path, year: str) -> None:
+    """At the start of a run (holding the year's lock): put back the earlier year if a swap was
+    interrupted, and remove the staging folder a failed or killed run left behind."""
     recover(out, year)
+    discard_staging(out, year)
+
+
+def discard_staging(out: Path, year: str) -> None:
     path = staging_dir(out, year)
     if path.exists():
         shutil.rmtree(path)
-    path.mkdir(parents=True)
+
+
+def fresh_staging(out: Path, year: str) -> Path:
+    """An empty staging folder for the year (any leftover from an interrupted run is removed)."""
+    with year_lock(out, year):
+        prepare(out, year)
+        path = staging_dir(out, year)
+        path.mkdir(parents=True)
     return path
 
 
@@ -47,13 +67,25 @@ def swap_into_place(staging: Path, out: Path, year: str) -> Path:
     """Replace ``<out>/<year>`` by the staging folder with two renames (the window between
     them is covered by :func:`recover`)."""
     final, previous = Path(out) / year, Path(out) / f".previous-{year}"
-    recover(out, year)
-    if final.exists():
-        os.rename(final, previous)
-    os.rename(staging, final)
-    if previous.exists():
-        shutil.rmtree(previous)
+    with year_lock(out, year):
+        recover(out, year)
+        if final.exists():
+            os.rename(final, previous)
+        os.rename(staging, final)
+        if previous.exists():
+            shutil.rmtree(previous)
     return final
+
+
+@contextmanager
+def writing(path: Path) -> Iterator[None]:
+    """Name ``path`` in an OSError that names no file (a write that found the disk full)."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is None and exc.errno is not None:
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
+        raise
 
 
 def code_version() -> str:
@@ -90,15 +122,89 @@ def write_manifest(folder: Path, *, inputs: list[dict], parameters: dict, versio
         "outputs": output_checksums(folder),
     }
     path = folder / MANIFEST
-    path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    with writing(path):
+        path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return path
 
 
 def verify(folder: Path) -> list[str]:
-    """Published files whose bytes differ from the manifest, or that are missing or unlisted."""
-    manifest = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
-    expected, actual = manifest["outputs"], output_checksums(Path(folder))
+    """Published files whose bytes differ from the manifest, that are missing or unlisted, or
+    whose run (publication date, providers, year) disagrees with the manifest's."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ConfigError(f"{folder} is not a folder: give a published year, e.g. out/2024-25")
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return [f"missing: {MANIFEST} (not a publication, or its manifest was removed)"]
+    except (ValueError, UnicodeDecodeError) as exc:
+        return [f"unreadable: {MANIFEST} is not valid JSON ({exc})"]
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("outputs"), dict):
+        return [f"unreadable: {MANIFEST} has no table of outputs"]
+    expected, actual = manifest["outputs"], output_checksums(folder)
     problems = [f"changed: {p}" for p in expected if p in actual and actual[p] != expected[p]]
     problems += [f"missing: {p}" for p in expected if p not in actual]
     problems += [f"not in manifest: {p}" for p in actual if p not in expected]
+    return problems + disagreements(folder, manifest.get("parameters") or {})
+
+
+def disagreements(folder: Path, parameters: dict) -> list[str]:
+    """Files of another run: a report or data docs run dated otherwise than the manifest's
+    publication date, or a report, data docs run or data row for another set of providers or year."""
+    date, year = str(parameters.get("publication_date", "")), str(parameters.get("year", ""))
+    problems = []
+    reports = {p.stem: p for p in sorted((folder / "reports").glob("*.pdf"))}
+    for code, path in reports.items():
+        dated = pdf_creation_date(path)
+        if dated != date:
+            problems.append(f"disagrees: reports/{path.name} is dated {dated or 'nowhere'}, the manifest's "
+                            f"publication date is {date}")
+    runs: dict[str, set[str]] = {}
+    for run in sorted((folder / "validation" / "validations").glob("*/*/*")):
+        runs.setdefault(run.parent.parent.name, set()).add(run.parent.name)
+        if run.name[:8] != date.replace("-", ""):
+            problems.append(f"disagrees: {run.relative_to(folder)} is a validation run of {run.name[:8]}, the "
+                            f"manifest's publication date is {date}")
+    providers = {"reports": set(reports)} if reports else {}
+    providers.update({f"validation/{suite}": codes for suite, codes in runs.items()})
+    for name in ("indicators.csv", "data_quality.csv"):
+        if (folder / "data" / name).is_file():
+            rows = _column_values(folder / "data" / name, ("year", "provider"))
+            providers[f"data/{name}"] = rows["provider"]
+            problems += [f"disagrees: data/{name} has rows for {y}, the manifest's year is {year}"
+                         for y in sorted(rows["year"] - {year})]
+    if len({frozenset(codes) for codes in providers.values()}) > 1:
+        listed = "; ".join(f"{where}: {', '.join(sorted(codes))}" for where, codes in providers.items())
+        problems.append(f"disagrees: the files are for different providers ({listed})")
     return problems
+
+
+def _column_values(path: Path, columns: tuple[str, ...]) -> dict[str, set[str]]:
+    import csv
+
+    with open(path, encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        values: dict[str, set[str]] = {c: set() for c in columns}
+        for row in reader:
+            for c in columns:
+                values[c].add(row.get(c) or "")
+    return values
+
+
+_OBJECT_STREAM = re.compile(rb"/Type\s*/ObjStm[^>]*>>\s*stream\r?\n")
+_CREATED = re.compile(rb"/CreationDate\s*\(D:(\d{4})(\d{2})(\d{2})")
+
+
+def pdf_creation_date(path: Path) -> str | None:
+    """The ISO date in a PDF's /CreationDate (the renderer writes the publication date there); it
+    sits in a compressed object stream, which is inflated here without a PDF library."""
+    data = path.read_bytes()
+    found = _CREATED.search(data)
+    for match in () if found else _OBJECT_STREAM.finditer(data):
+        try:
+            found = _CREATED.search(zlib.decompressobj().decompress(memoryview(data)[match.end():]))
+        except zlib.error:
+            continue
+        if found:
+            break
+    return "-".join(g.decode() for g in found.groups()) if found else None

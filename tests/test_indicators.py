@@ -34,22 +34,22 @@ def _detention(eid, pid, org, code, date="2024-09-01"):
 @pytest.fixture(scope="module")
 def values(tmp_path_factory) -> pd.DataFrame:
     root = tmp_path_factory.mktemp("handmade")
-    people = [_person(f"p{i}", "P1", "A") for i in range(1, 5)] + [_person(f"p{i}", "P1", "N") for i in range(5, 11)]
-    people += [_person("p11", "P1", "Z"), _person("p12", "P1", "x"), _person("p5", "P2", " N ")]
-    contacts = [_contact(f"p{i}", "P1") for i in range(1, 12)] + [_contact("p12", "P1", code="3"), _contact("p5", "P2")]
-    contacts.append(_contact("p1", "P1", date="2024-03-31"))  # before the year: changes nothing (p1 seen anyway)
+    people = [_person(f"p{i}", "PR1", "A") for i in range(1, 5)] + [_person(f"p{i}", "PR1", "N") for i in range(5, 11)]
+    people += [_person("p11", "PR1", "Z"), _person("p12", "PR1", "x"), _person("p5", "PR2", " N ")]
+    contacts = [_contact(f"p{i}", "PR1") for i in range(1, 12)] + [_contact("p12", "PR1", code="3"), _contact("p5", "PR2")]
+    contacts.append(_contact("p1", "PR1", date="2024-03-31"))  # before the year: changes nothing (p1 seen anyway)
     detentions = [
-        _detention("d1", "p5", "P1", "03"), _detention("d2", "p5", "P1", "03", "2025-01-10"),
-        _detention("d3", "p6", "P1", "20"),  # section 136: a place of safety, not a detention
-        _detention("d4", "p1", "P1", "02", "2024-03-01"),  # starts before the year
-        _detention("d5", "p2", "P1", "02"), _detention("d6", "p99", "P1", "03"),  # p99 not in MHS001MPI
-        _detention("d7", "p5", "P2", "37"),
+        _detention("d1", "p5", "PR1", "03"), _detention("d2", "p5", "PR1", "03", "2025-01-10"),
+        _detention("d3", "p6", "PR1", "20"),  # section 136: a place of safety, not a detention
+        _detention("d4", "p1", "PR1", "02", "2024-03-01"),  # starts before the year
+        _detention("d5", "p2", "PR1", "02"), _detention("d6", "p99", "PR1", "03"),  # p99 not in MHS001MPI
+        _detention("d7", "p5", "PR2", "37"),
     ]
     write_extract(root, {
         "MHS001MPI": people, "MHS201CareContact": contacts, "MHS401MHActPeriod": detentions,
         "Population": population(["E1", "E2"], {}),
-        "Providers": [{"OrgIDProv": "P1", "ProviderName": "One", "LADistrictAuth": "E1"},
-                      {"OrgIDProv": "P2", "ProviderName": "Two", "LADistrictAuth": "E2"}],
+        "Providers": [{"OrgIDProv": "PR1", "ProviderName": "One", "LADistrictAuth": "E1"},
+                      {"OrgIDProv": "PR2", "ProviderName": "Two", "LADistrictAuth": "E2"}],
     })
     with connect(root / "w.duckdb") as con:
         load_year(con, root, YEAR)
@@ -65,22 +65,22 @@ def _row(values, indicator, provider, breakdown, group, statistic="crude rate"):
 
 
 def test_ac01_counts_people_with_an_attended_contact_by_group(values):
-    white = _row(values, "AC01", "P1", "ethnic_group", "WHITE")
+    white = _row(values, "AC01", "PR1", "ethnic_group", "WHITE")
     assert white.numerator == 4
     assert white.denominator == 5 * CELLS_PER_GROUP  # British, Irish, Gypsy/Traveller, Roma, Other White
     assert white.value == pytest.approx(4 / (5 * CELLS_PER_GROUP) * 1e5)
-    assert _row(values, "AC01", "P1", "ethnic_group", "BLACK").numerator == 6
+    assert _row(values, "AC01", "PR1", "ethnic_group", "BLACK").numerator == 6
     # Z and invalid are 'Not known'; p12 only did not attend, so is not counted.
-    assert _row(values, "AC01", "P1", "ethnic_group", "NOT_KNOWN").numerator == 1
-    assert _row(values, "AC01", "P1", "total", "TOTAL").numerator == 11
+    assert _row(values, "AC01", "PR1", "ethnic_group", "NOT_KNOWN").numerator == 1
+    assert _row(values, "AC01", "PR1", "total", "TOTAL").numerator == 11
 
 
 def test_ac01_ratio_to_white_british(values):
-    black = _row(values, "AC01", "P1", "ethnic_group", "BLACK")
+    black = _row(values, "AC01", "PR1", "ethnic_group", "BLACK")
     expected = (6 / (3 * CELLS_PER_GROUP)) / (4 / CELLS_PER_GROUP)
     assert black.comparator_ratio == pytest.approx(expected)
     assert black.ratio_lower_95 < expected < black.ratio_upper_95
-    assert _row(values, "AC01", "P1", "total", "TOTAL").significance == ""
+    assert _row(values, "AC01", "PR1", "total", "TOTAL").significance == ""
 
 
 def test_white_british_own_row_has_no_ratio_to_itself(values):
@@ -96,42 +96,42 @@ def test_white_british_own_row_has_no_ratio_to_itself(values):
 
 def test_all_providers_count_each_person_once(values):
     # p5 is seen by both providers: counted at each provider but once across them.
-    assert _row(values, "AC01", "P2", "ethnic_group", "BLACK").numerator == 1
+    assert _row(values, "AC01", "PR2", "ethnic_group", "BLACK").numerator == 1
     assert _row(values, "AC01", "ALL", "ethnic_group", "BLACK").numerator == 6
     assert _row(values, "AC01", "ALL", "ethnic_group", "BLACK").denominator == 2 * 3 * CELLS_PER_GROUP
 
 
 def test_co01_counts_detention_episodes_starting_in_the_year(values):
-    assert _row(values, "CO01", "P1", "ethnic_group", "BLACK").numerator == 2
-    assert _row(values, "CO01", "P1", "ethnic_group", "WHITE").numerator == 1
-    assert _row(values, "CO01", "P1", "ethnic_group", "NOT_KNOWN").numerator == 1  # person not in the index
+    assert _row(values, "CO01", "PR1", "ethnic_group", "BLACK").numerator == 2
+    assert _row(values, "CO01", "PR1", "ethnic_group", "WHITE").numerator == 1
+    assert _row(values, "CO01", "PR1", "ethnic_group", "NOT_KNOWN").numerator == 1  # person not in the index
     assert _row(values, "CO01", "ALL", "ethnic_group", "BLACK").numerator == 3  # events add up across providers
-    assert _row(values, "CO01", "P1", "ethnic_category", "N").numerator == 2
+    assert _row(values, "CO01", "PR1", "ethnic_category", "N").numerator == 2
 
 
 def test_every_group_is_listed_even_with_no_events(values):
-    groups = values[(values.indicator_id == "CO01") & (values.provider == "P1") & (values.breakdown == "ethnic_group")
+    groups = values[(values.indicator_id == "CO01") & (values.provider == "PR1") & (values.breakdown == "ethnic_group")
                     & (values.statistic == "crude rate")]
     assert sorted(groups.group_code) == sorted(contract.ETHNIC_GROUPS)
-    asian = _row(values, "CO01", "P1", "ethnic_group", "ASIAN")
+    asian = _row(values, "CO01", "PR1", "ethnic_group", "ASIAN")
     assert asian.numerator == 0 and asian.value == 0 and asian.lower_95 == 0 and asian.upper_95 > 0
 
 
 def test_intersectional_breakdowns_use_matching_comparator(values):
-    row = _row(values, "AC01", "P1", "ethnic_group_x_sex", "BLACK|1")
+    row = _row(values, "AC01", "PR1", "ethnic_group_x_sex", "BLACK|1")
     assert row.numerator == 6 and row.denominator == 3 * CELLS_PER_GROUP / 2
     assert row.comparator_ratio == pytest.approx((6 / (3 * CELLS_PER_GROUP / 2)) / (4 / (CELLS_PER_GROUP / 2)))
-    assert _row(values, "AC01", "P1", "ethnic_group_x_age", "BLACK|18-34").numerator == 6
+    assert _row(values, "AC01", "PR1", "ethnic_group_x_age", "BLACK|18-34").numerator == 6
 
 
 def test_standardised_rate_weights_strata_by_the_european_standard_population(values):
-    # All 11 people seen at P1 are men aged 18-34; each sex x age stratum holds 19 x 1000 people.
-    row = _row(values, "AC01", "P1", "total", "TOTAL", "age-sex standardised rate")
+    # All 11 people seen at PR1 are men aged 18-34; each sex x age stratum holds 19 x 1000 people.
+    row = _row(values, "AC01", "PR1", "total", "TOTAL", "age-sex standardised rate")
     weight = 20_700 / 2  # ESP 2013 ages 18-34, split equally between the sexes
     assert row.value == pytest.approx(11 / 19_000 * weight / 100_000 * 1e5)
     assert row.lower_95 < row.value < row.upper_95
     # fewer than 10 events: not published, as PHEindicatormethods
-    assert pd.isna(_row(values, "AC01", "P1", "ethnic_group", "BLACK", "age-sex standardised rate").value)
+    assert pd.isna(_row(values, "AC01", "PR1", "ethnic_group", "BLACK", "age-sex standardised rate").value)
 
 
 def test_whole_catalogue_runs_and_lists_every_indicator(values):
@@ -154,12 +154,12 @@ def test_five_year_population_bands_are_spread_over_the_audit_bands():
     for bands in (five, own):
         con = duckdb.connect()
         create_reference_tables(con, AuditConfig())
-        con.execute("CREATE TABLE providers AS SELECT 'P1' AS OrgIDProv, 'E1' AS LADistrictAuth")
+        con.execute("CREATE TABLE providers AS SELECT 'PR1' AS OrgIDProv, 'E1' AS LADistrictAuth")
         con.execute("CREATE TABLE population (LADistrictAuth VARCHAR, Year INTEGER, EthnicGroupCensus INTEGER, "
                     "Sex VARCHAR, AgeBand VARCHAR, Count BIGINT)")
         con.executemany("INSERT INTO population VALUES ('E1', 2021, 1, '2', ?, ?)", bands)
         run_sql(con, sql_text("stg_population"), year_params(YEAR))
-        staged.append(dict(con.execute("SELECT age_band, population FROM stg_population WHERE provider = 'P1'").fetchall()))
+        staged.append(dict(con.execute("SELECT age_band, population FROM stg_population WHERE provider = 'PR1'").fetchall()))
     assert staged[0] == pytest.approx(staged[1]) and set(staged[0]) == set(contract.AGE_BANDS)
     assert staged[0]["16-17"] == pytest.approx(2 * per_year)
 
@@ -170,9 +170,9 @@ def test_a_stratum_without_population_is_reported_as_a_data_error(tmp_path, capl
 
     white_british = next(g.ons_code for g in contract.CENSUS_ETHNIC_GROUPS if g.nhs_code == "A")
     write_extract(tmp_path, {
-        "MHS001MPI": [_person("p1", "P1", "A")],
+        "MHS001MPI": [_person("p1", "PR1", "A")],
         "Population": population(["E1"], {(white_british, "2", "65+"): 0}),
-        "Providers": [{"OrgIDProv": "P1", "ProviderName": "One", "LADistrictAuth": "E1"}],
+        "Providers": [{"OrgIDProv": "PR1", "ProviderName": "One", "LADistrictAuth": "E1"}],
     })
     with connect(tmp_path / "w.duckdb") as con:
         load_year(con, tmp_path, YEAR)
@@ -180,12 +180,12 @@ def test_a_stratum_without_population_is_reported_as_a_data_error(tmp_path, capl
         pop = con.execute("SELECT * FROM stg_population").df()
         empty = empty_strata(pop)
         assert empty[["provider", "category", "sex", "age_band"]].values.tolist() == [
-            ["ALL", "A", "2", "65+"], ["P1", "A", "2", "65+"]]
+            ["ALL", "A", "2", "65+"], ["PR1", "A", "2", "65+"]]
         assert empty_strata(pop.assign(population=1)).empty
         with caplog.at_level("WARNING", logger="mhaudit"):
             values = exact_table(compute_indicators(con, YEAR, AuditConfig(), [i for i in load_catalogue() if i.id == "CO01"]))
     assert "1 sex and age" not in caplog.text and "2 sex and age stratum(s) with no population" in caplog.text
-    own = values[(values.provider == "P1") & (values.statistic == "age-sex standardised rate")
+    own = values[(values.provider == "PR1") & (values.statistic == "age-sex standardised rate")
                  & (values.breakdown == "ethnic_category") & (values.group_code == "A")]
     assert len(own) == 1 and own["value"].isna().all()
 

@@ -14,7 +14,7 @@ from pipeline import contract
 from pipeline.errors import BadInput
 from pipeline.load import available_years, load_year
 
-PEOPLE = [{"Person_ID": f"p{i}", "OrgIDProv": "P1", "EthnicCategory": "A", "Gender": "1",
+PEOPLE = [{"Person_ID": f"p{i}", "OrgIDProv": "PR1", "EthnicCategory": "A", "Gender": "1",
            "AgeRepPeriodEnd": 40, "LADistrictAuth": "E1", "IMD_Decile": 3} for i in range(5)]
 
 
@@ -23,7 +23,7 @@ def extract(tmp_path):
     return write_extract(tmp_path / "ex", {
         "MHS001MPI": PEOPLE,
         "Population": population(["E1"], {}),
-        "Providers": [{"OrgIDProv": "P1", "ProviderName": "One", "LADistrictAuth": "E1"}],
+        "Providers": [{"OrgIDProv": "PR1", "ProviderName": "One", "LADistrictAuth": "E1"}],
     })
 
 
@@ -127,7 +127,7 @@ def test_wrong_type_names_file_column_line_and_value(extract):
 
 def test_impossible_date_is_bad_input(extract):
     write_table(extract / YEAR / "MHS101Referral.csv", "MHS101Referral",
-                [{"UniqServReqID": "r1", "Person_ID": "p1", "OrgIDProv": "P1", "ReferralRequestReceivedDate": "2025-02-30"}])
+                [{"UniqServReqID": "r1", "Person_ID": "p1", "OrgIDProv": "PR1", "ReferralRequestReceivedDate": "2025-02-30"}])
     err = _bad(extract)
     assert (err.column, err.line) == ("ReferralRequestReceivedDate", 2)
 
@@ -182,3 +182,32 @@ def test_the_contract_document_names_every_table_and_column_of_the_contract_modu
         assert table.name in rows, table.name
         missing = [c.name for c in table.columns if c.name not in rows[table.name]]
         assert not missing, (table.name, missing)
+
+
+@pytest.mark.parametrize("shift", [0, 5, 524_280, 524_291])
+@pytest.mark.parametrize("extra", [0, 1])
+def test_a_line_longer_than_the_limit_is_refused_wherever_it_falls_between_chunks(tmp_path, shift, extra):
+    from pipeline import rawfile
+
+    path = tmp_path / "t.csv"
+    filler = "p," + "z" * (shift - 3) + "\n" if shift >= 3 else ""
+    long_line = "x" * (rawfile.MAX_ROW_BYTES + extra - 2) + ",1\n"
+    path.write_text("a,b\n" + filler + long_line + "y,2\n", encoding="utf-8")
+    line = 3 if filler else 2
+    if not extra:
+        assert rawfile.digest(path, text=True)  # exactly the limit is allowed
+        return
+    with pytest.raises(BadInput) as info:
+        rawfile.digest(path, text=True)
+    assert info.value.line == line and info.value.column == "a" and "limit of 1,000,000 bytes" in info.value.problem
+
+
+def test_physical_lines_count_the_line_breaks_inside_quoted_values(tmp_path):
+    from pipeline import rawfile
+
+    path = tmp_path / "t.csv"
+    path.write_text('a,b\n1,"two\nlines"\n2,"three\n\nlines"\n3,x\n4,y\n', encoding="utf-8")
+    assert [rawfile.physical_line(path, record) for record in (2, 3, 4, 5)] == [2, 4, 7, 8]
+    plain = tmp_path / "p.csv"
+    plain.write_text("a,b\n1,x\n2,y\n", encoding="utf-8")
+    assert [rawfile.physical_line(plain, record) for record in (2, 3)] == [2, 3]

@@ -104,19 +104,6 @@ def test_cli_run_on_the_sample_publishes_everything(tmp_path):
         assert line in result.stderr, line
 
 
-def test_cli_providers_option_publishes_only_those_providers(tmp_path):
-    result = subprocess.run(
-        MHAUDIT + ["run", "--year", "2023-24", "--providers", "RB6", "--out", str(tmp_path / "out"),
-                   "--work", str(tmp_path / "work"), "--publication-date", "2025-07-15"],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    published = tmp_path / "out" / "2023-24"
-    assert sorted(p.name for p in (published / "reports").glob("*.pdf")) == ["ALL.pdf", "RB6.pdf"]
-    indicators = pd.read_csv(published / "data" / "indicators.csv", dtype=str)
-    assert set(indicators["provider"]) == {"RB6", "ALL"} and (indicators["year"] == "2023-24").all()
-
-
 def test_cli_bad_input_exits_2_and_keeps_earlier_outputs(generated, tmp_path):
     out = tmp_path / "out"
     first = subprocess.run(MHAUDIT + ["run", "--extracts", str(generated), "--out", str(out), "--work",

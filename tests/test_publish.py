@@ -3,6 +3,7 @@ the next run recovers, and a run that withholds a provider still publishes the o
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -91,3 +92,55 @@ def test_run_withholding_one_provider_publishes_the_rest_and_exits_3(tmp_path):
     assert gate[poor] == "withhold"
     assert all(gate[p] in ("publish", "warn") for p in providers if p != poor)
     assert publish.verify(out / year) == []
+
+
+def _verify_cli(folder: Path, capsys) -> tuple[int, str]:
+    from pipeline import cli
+
+    status = cli.main(["verify", str(folder)])
+    captured = capsys.readouterr()
+    return status, captured.out + captured.err
+
+
+def test_verify_says_plainly_when_there_is_no_publication_to_check(tmp_path, earlier, capsys):
+    out, year = earlier
+    status, message = _verify_cli(tmp_path / "nowhere", capsys)
+    assert status == 2 and "is not a folder" in message and "Traceback" not in message
+    (out / year / "manifest.json").write_text("{not json", encoding="utf-8")
+    status, message = _verify_cli(out / year, capsys)
+    assert status == 1 and "manifest.json is not valid JSON" in message
+    (out / year / "manifest.json").unlink()
+    status, message = _verify_cli(out / year, capsys)
+    assert status == 1 and "missing: manifest.json" in message
+
+
+def _rewrite_manifest(folder: Path, change) -> None:
+    """Tamper as a second run would have: its own manifest over the files that are there."""
+    manifest = json.loads((folder / "manifest.json").read_text())
+    change(manifest)
+    manifest["outputs"] = publish.output_checksums(folder)
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_verify_finds_files_of_another_run_that_a_manifest_was_written_over(earlier, capsys):
+    out, year = earlier
+    folder = out / year
+    assert publish.verify(folder) == []
+
+    _rewrite_manifest(folder, lambda m: m["parameters"].update(publication_date="2025-07-16"))
+    problems = publish.verify(folder)
+    assert "disagrees: reports/ALL.pdf is dated 2025-07-15, the manifest's publication date is 2025-07-16" in problems
+    assert any(p.startswith("disagrees: validation/validations/dq01_ethnicity_recording/RB6/20250715") for p in problems)
+    status, message = _verify_cli(folder, capsys)
+    assert status == 1 and "disagrees" in message
+
+    _rewrite_manifest(folder, lambda m: m["parameters"].update(publication_date="2025-07-15"))
+    run = next((folder / "validation" / "validations" / "dq02_event_ethnicity" / "RMD").iterdir())
+    os.rename(run, run.with_name("20250716T000000.000000Z"))  # one data docs run of another day
+    (folder / "reports" / "RRJ.pdf").unlink()  # and a report missing, its manifest entry too
+    _rewrite_manifest(folder, lambda m: None)
+    problems = publish.verify(folder)
+    assert [p for p in problems if "20250716" in p] == [
+        "disagrees: validation/validations/dq02_event_ethnicity/RMD/20250716T000000.000000Z is a validation run "
+        "of 20250716, the manifest's publication date is 2025-07-15"]
+    assert any(p.startswith("disagrees: the files are for different providers (reports: ALL, RB6, RMD; ") for p in problems)

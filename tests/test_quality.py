@@ -73,29 +73,29 @@ def _detain_everyone(t: dict[str, list[dict]]) -> None:
 
 # provider code -> (how it is broken, the data_quality.csv row that must fail, its result)
 BROKEN = {
-    "W1": (lambda t: _set(t["MHS001MPI"], 15, EthnicCategory="99"), ("DQ01", "MHS001MPI", "EthnicCategory", "valid"), "fail"),
-    "W2": (lambda t: _set(t["MHS001MPI"], 3, EthnicCategory="Z"), ("DQ01", "MHS001MPI", "EthnicCategory", "valid"), "warn"),
-    "E1": (lambda t: (t["MHS101Referral"].clear(), t["MHS201CareContact"].clear()), ("DQ03", "MHS101Referral", "", "present"), "fail"),
-    "D2": (lambda t: (_detain_everyone(t), _set(t["MHS001MPI"], 5, EthnicCategory=" ")),
+    "QW1": (lambda t: _set(t["MHS001MPI"], 15, EthnicCategory="99"), ("DQ01", "MHS001MPI", "EthnicCategory", "valid"), "fail"),
+    "QW2": (lambda t: _set(t["MHS001MPI"], 3, EthnicCategory="Z"), ("DQ01", "MHS001MPI", "EthnicCategory", "valid"), "warn"),
+    "QE1": (lambda t: (t["MHS101Referral"].clear(), t["MHS201CareContact"].clear()), ("DQ03", "MHS101Referral", "", "present"), "fail"),
+    "QD2": (lambda t: (_detain_everyone(t), _set(t["MHS001MPI"], 5, EthnicCategory=" ")),
            ("DQ02", "MHS401MHActPeriod", "EthnicCategory", "valid"), "warn"),
-    "T2": (lambda t: _set(t["TalkingTherapiesReferral"], 5, EthnicCategory="x"), ("DQ02", "TalkingTherapiesReferral", "EthnicCategory", "valid"), "warn"),
-    "S2": (lambda t: _set(t["ExperienceSurvey"], 5, EthnicCategory=""), ("DQ02", "ExperienceSurvey", "EthnicCategory", "valid"), "warn"),
-    "G3": (lambda t: _set(t["MHS001MPI"], 1, Gender="M"), ("DQ03", "MHS001MPI", "Gender", "invalid"), "warn"),
-    "A3": (lambda t: _set(t["MHS001MPI"], 1, AgeRepPeriodEnd=130), ("DQ03", "MHS001MPI", "AgeRepPeriodEnd", "invalid"), "warn"),
-    "L3": (lambda t: _set(t["MHS001MPI"], 1, LADistrictAuth="E99"), ("DQ03", "MHS001MPI", "LADistrictAuth", "invalid"), "warn"),
-    "R3": (lambda t: _set(t["MHS101Referral"], 1, SourceOfReferralMH="ZZ"), ("DQ03", "MHS101Referral", "SourceOfReferralMH", "invalid"), "warn"),
-    "C3": (lambda t: _set(t["MHS201CareContact"], 1, AttendOrDNACode="1"), ("DQ03", "MHS201CareContact", "AttendOrDNACode", "invalid"), "warn"),
-    "M3": (lambda t: _set(t["MHS401MHActPeriod"], 1, LegalStatusCode="00"), ("DQ03", "MHS401MHActPeriod", "LegalStatusCode", "invalid"), "warn"),
-    "I3": (lambda t: _set(t["MHS515RestrictiveInterventType"], 1, RestrictiveIntType="02"), ("DQ03", "MHS515RestrictiveInterventType", "RestrictiveIntType", "invalid"), "warn"),
-    "O3": (lambda t: _set(t["MHS401MHActPeriod"], 1, EndDateMHActLegalStatusClass="2024-05-01"), ("DQ03", "MHS401MHActPeriod", "EndDateMHActLegalStatusClass", "end_before_start"), "warn"),
-    "Y3": (lambda t: _set(t["MHS101Referral"], 1, ReferralRequestReceivedDate="2023-06-01", ServDischDate=""), ("DQ03", "MHS101Referral", "ReferralRequestReceivedDate", "outside_year"), "warn"),
-    "K3": (lambda t: _set(t["MHS201CareContact"], 2, UniqCareContID="CONK3dup"), ("DQ03", "MHS201CareContact", "UniqCareContID", "duplicate_key"), "warn"),
-    "U3": (lambda t: _set(t["MHS201CareContact"], 1, Person_ID="PIDNOBODY"), ("DQ03", "MHS201CareContact", "Person_ID", "unknown_person"), "warn"),
+    "QT2": (lambda t: _set(t["TalkingTherapiesReferral"], 5, EthnicCategory="x"), ("DQ02", "TalkingTherapiesReferral", "EthnicCategory", "valid"), "warn"),
+    "QS2": (lambda t: _set(t["ExperienceSurvey"], 5, EthnicCategory=""), ("DQ02", "ExperienceSurvey", "EthnicCategory", "valid"), "warn"),
+    "QG3": (lambda t: _set(t["MHS001MPI"], 1, Gender="M"), ("DQ03", "MHS001MPI", "Gender", "invalid"), "warn"),
+    "QA3": (lambda t: _set(t["MHS001MPI"], 1, AgeRepPeriodEnd=130), ("DQ03", "MHS001MPI", "AgeRepPeriodEnd", "invalid"), "warn"),
+    "QL3": (lambda t: _set(t["MHS001MPI"], 1, LADistrictAuth="E99"), ("DQ03", "MHS001MPI", "LADistrictAuth", "invalid"), "warn"),
+    "QR3": (lambda t: _set(t["MHS101Referral"], 1, SourceOfReferralMH="ZZ"), ("DQ03", "MHS101Referral", "SourceOfReferralMH", "invalid"), "warn"),
+    "QC3": (lambda t: _set(t["MHS201CareContact"], 1, AttendOrDNACode="1"), ("DQ03", "MHS201CareContact", "AttendOrDNACode", "invalid"), "warn"),
+    "QM3": (lambda t: _set(t["MHS401MHActPeriod"], 1, LegalStatusCode="00"), ("DQ03", "MHS401MHActPeriod", "LegalStatusCode", "invalid"), "warn"),
+    "QI3": (lambda t: _set(t["MHS515RestrictiveInterventType"], 1, RestrictiveIntType="02"), ("DQ03", "MHS515RestrictiveInterventType", "RestrictiveIntType", "invalid"), "warn"),
+    "QO3": (lambda t: _set(t["MHS401MHActPeriod"], 1, EndDateMHActLegalStatusClass="2024-05-01"), ("DQ03", "MHS401MHActPeriod", "EndDateMHActLegalStatusClass", "end_before_start"), "warn"),
+    "QY3": (lambda t: _set(t["MHS101Referral"], 1, ReferralRequestReceivedDate="2023-06-01", ServDischDate=""), ("DQ03", "MHS101Referral", "ReferralRequestReceivedDate", "outside_year"), "warn"),
+    "QK3": (lambda t: _set(t["MHS201CareContact"], 2, UniqCareContID="CONK3dup"), ("DQ03", "MHS201CareContact", "UniqCareContID", "duplicate_key"), "warn"),
+    "QU3": (lambda t: _set(t["MHS201CareContact"], 1, Person_ID="PIDNOBODY"), ("DQ03", "MHS201CareContact", "Person_ID", "unknown_person"), "warn"),
     # its catchment (E2) has no White British women aged 65 and over: a data error in the reference Population
-    "Z3": (lambda t: None, ("DQ03", "Population", "Count", "empty_stratum"), "warn"),
+    "QZ3": (lambda t: None, ("DQ03", "Population", "Count", "empty_stratum"), "warn"),
 }
-CATCHMENT = {"Z3": "E2"}
-CLEAN = "P0"
+CATCHMENT = {"QZ3": "E2"}
+CLEAN = "QP0"
 PROVIDERS = [CLEAN, *BROKEN]
 
 
@@ -153,12 +153,12 @@ def test_every_kind_of_rule_and_every_coded_field_is_exercised_by_a_broken_input
 def test_gate_withholds_low_recording_and_missing_tables_and_warns_below_ninety(checked):
     decisions = {d.provider: d for d in checked["run"].decisions}
     assert decisions[CLEAN].decision == "publish"
-    assert decisions["W1"].decision == "withhold" and "25.0%" in decisions["W1"].reason
+    assert decisions["QW1"].decision == "withhold" and "25.0%" in decisions["QW1"].reason
     # 17 of 20 valid is published as 15 of 20: the gate decides on the published share, 75.0%
-    assert decisions["W2"].decision == "warn" and "75.0%" in decisions["W2"].reason
-    assert decisions["E1"].decision == "withhold" and "MHS101Referral and MHS201CareContact" in decisions["E1"].reason
+    assert decisions["QW2"].decision == "warn" and "75.0%" in decisions["QW2"].reason
+    assert decisions["QE1"].decision == "withhold" and "MHS101Referral and MHS201CareContact" in decisions["QE1"].reason
     gate = checked["table"][checked["table"]["measure"] == "GATE"].set_index("provider")
-    assert gate.loc["W1", "result"] == "withhold" and gate.loc["W1", "detail"] == decisions["W1"].reason
+    assert gate.loc["QW1", "result"] == "withhold" and gate.loc["QW1", "detail"] == decisions["QW1"].reason
     assert set(gate.index) == set(PROVIDERS) | {"ALL"}
 
 
@@ -198,9 +198,9 @@ def test_data_docs_hold_no_identifier_and_no_percentage_resting_on_a_small_count
     assert not any(found.values()), {p: v for p, v in found.items() if v}
     # G3 has 1 invalid Gender in 20: hidden (1-4 of 20), so at least 5% fail, above the 1% allowed:
     # the failure shows, the percentage resting on the hidden count does not.
-    shown = _observed(checked["run"].shown["G3"], "MHS001MPI.Gender invalid %")
-    assert shown is None and _observed(checked["run"].results["G3"], "MHS001MPI.Gender invalid %") == 5.0
-    assert not checked["run"].results["G3"]["dq03_fields_and_dates"]["success"]
+    shown = _observed(checked["run"].shown["QG3"], "MHS001MPI.Gender invalid %")
+    assert shown is None and _observed(checked["run"].results["QG3"], "MHS001MPI.Gender invalid %") == 5.0
+    assert not checked["run"].results["QG3"]["dq03_fields_and_dates"]["success"]
 
 
 def _observed(results: dict, column: str):

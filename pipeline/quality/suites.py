@@ -5,6 +5,11 @@ Each provider's batch is a one-row pandas frame of percentages that DuckDB aggre
 stored results and the rendered pages hold percentages and pass/fail only: no identifier, no
 row, no count. Before the site is built the results pass the same disclosure control as the
 published tables (a percentage resting on a suppressed count is blanked).
+
+Great Expectations' page templates do not escape what they print (its Jinja environment
+autoescapes only ``.html`` and ``.xml`` templates, and its own are ``.j2``), so nothing from an
+extract may reach them but a provider's code, which the loader has checked is letters and
+digits; :func:`run_suites` checks it again before a code becomes a run name and a folder.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline import disclosure
+from pipeline.contract import is_report_code
+from pipeline.publish import writing
 from pipeline.quality.rules import SUITES, Rule
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -73,6 +80,9 @@ def run_suites(measures: pd.DataFrame, providers: list[str], rules: list[Rule], 
     Returns two maps provider -> suite -> compact result (success; each rule's success and observed
     value): as validated (for the gate) and as published (disclosure-controlled). The published
     ones replace GX's stored results, and with ``docs`` the site is rendered from them."""
+    unsafe = [p for p in providers if not is_report_code(p) or p == RUN_NAME_ALL]
+    if unsafe:
+        raise ValueError(f"refusing to name data docs pages after {unsafe!r}: not organisation codes")
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -157,9 +167,10 @@ def _build_site(context, docs: Path) -> None:
         "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
         "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs.resolve())},
     })
-    context.build_data_docs(site_names=[SITE])
-    for page in docs.rglob("*.html"):
-        page.write_text(_reproducible(page.read_text(encoding="utf-8")), encoding="utf-8")
+    with writing(docs):
+        context.build_data_docs(site_names=[SITE])
+        for page in docs.rglob("*.html"):
+            page.write_text(_reproducible(page.read_text(encoding="utf-8")), encoding="utf-8")
 
 
 def _reproducible(html: str) -> str:

@@ -1,11 +1,19 @@
 """Render a report view-model to both editions: the board paper, a tagged, reproducible PDF
-(PDF/UA-1) by Jinja2 and WeasyPrint, and the provider's page of the HTML edition."""
+(PDF/UA-1) by Jinja2 and WeasyPrint, and the provider's page of the HTML edition.
+
+Reports render in worker processes of the run's process group that end with the run: a worker
+is killed by the kernel as soon as the process that started it dies (Linux), so a killed run
+leaves no process behind and nothing is written after it is gone.
+"""
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
 import os
+import signal
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -14,6 +22,9 @@ from pathlib import Path
 from typing import Iterator
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from pipeline.contract import is_report_code
+from pipeline.publish import writing
 
 REPORTS_DIR = Path(__file__).resolve().parents[2] / "reports"
 TEMPLATES_DIR = REPORTS_DIR / "templates"
@@ -54,7 +65,8 @@ def render_edition_page(context: dict, target: Path) -> Path:
     """The provider's page of the HTML edition (``<staging>/html/<code>/index.html``)."""
     page = render_edition_html(context)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(page, encoding="utf-8")
+    with writing(target):
+        target.write_text(page, encoding="utf-8")
     return target
 
 
@@ -82,8 +94,11 @@ def render_document(context: dict, target: Path, publication_date: str) -> int:
     # so it works wherever the publication is copied; the stylesheets carry their own location.
     document = HTML(string=render_html(context), base_url=None).render(
         stylesheets=sheets, font_config=fonts, pdf_variant="pdf/ua-1")
+    # Dated by the run, so `mhaudit verify` can tell a report of another run (publish.pdf_creation_date).
+    document.metadata.created = document.metadata.modified = publication_date
     target.parent.mkdir(parents=True, exist_ok=True)
-    document.write_pdf(target, pdf_variant="pdf/ua-1", uncompressed_pdf=False)
+    with writing(target):
+        document.write_pdf(target, pdf_variant="pdf/ua-1", uncompressed_pdf=False)
     return len(document.pages)
 
 
@@ -132,10 +147,26 @@ def render_job(job: ReportJob) -> Rendered:
 def render_all(jobs: list[ReportJob], workers: int = 2) -> Iterator[Rendered]:
     """Render every job, in parallel across ``workers`` processes (spawned, so no lock or connection
     is inherited from the run), yielding each result in the jobs' order."""
+    for job in jobs:  # a report's file names come from a provider's code: never anything else
+        code = job.context["provider"]
+        page_ok = job.page is None or (job.page.parent.name == code and job.page.name == "index.html")
+        if not is_report_code(code) or job.target.name != f"{code}.pdf" or not page_ok:
+            raise ValueError(f"refusing to write a report for {code!r} to {job.target}: not an organisation code")
     workers = max(1, min(workers, os.cpu_count() or 1, len(jobs)))
     # A daemonic process (e.g. a Celery worker running the asset) may not start children: render in turn.
     if workers == 1 or multiprocessing.current_process().daemon:
         yield from map(render_job, jobs)
         return
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=die_with_parent,
+                             initargs=(os.getpid(),)) as pool:
         yield from pool.map(render_job, jobs)
+
+
+def die_with_parent(parent: int) -> None:
+    """In a worker: ask the kernel to kill this process when its parent dies (Linux's
+    PR_SET_PDEATHSIG), and end now if the parent is already gone."""
+    if sys.platform.startswith("linux"):
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
