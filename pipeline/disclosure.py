@@ -117,6 +117,7 @@ def control(counts: pd.DataFrame, profile_name: str = "nhs", exempt_providers: t
     out.loc[hidden_den, "denominator"] = np.nan
     out["suppressed"] = reasons
     out["value_hidden"] = value_hidden
+    out["exempt"] = exempt
     out = _standardised_follow_crude(out, standardised)
     return _comparators(out, profile, exempt, comparator)
 

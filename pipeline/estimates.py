@@ -18,7 +18,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from pipeline import disclosure, funnel, stats
+from pipeline import disclosure, funnel, stats, strata
 from pipeline.disclosure import MEDIAN, MEDIAN_MIN
 
 VALUE_DECIMALS = 1
@@ -86,7 +86,8 @@ def _values(frame: pd.DataFrame, profile: str) -> pd.DataFrame:
     # only from a published count of STANDARDISED_MIN or MEDIAN_MIN (a decision on the published
     # count, so it tells nothing more about the count) and, for a standardised rate, where it
     # singles out no small stratum count.
-    minimum = np.where(standardised, disclosure.STANDARDISED_MIN, MEDIAN_MIN)
+    exempt = frame["exempt"].to_numpy(bool)  # published exactly: PHEindicatormethods' 10 events is enough
+    minimum = np.where(standardised, np.where(exempt, strata.MIN_EVENTS, disclosure.STANDARDISED_MIN), MEDIAN_MIN)
     enough = num >= minimum
     safe = frame["publishable"].fillna(False).to_numpy(bool)
     known = ~np.isnan(frame["value"].to_numpy(float))
