@@ -60,8 +60,8 @@ def _valid_shares(rng: np.random.Generator, scale: str, n: int, last: bool) -> n
 
 
 def _dumps(result: dict, rows: tuple[str, ...]) -> str:
-    """Indented JSON, but each row of the long ``rows`` lists on one line: a third of the size, and
-    a diff still shows which rows changed."""
+    """Indented JSON, but each row of the long ``rows`` lists on one line: a sixth smaller, and a
+    diff still shows which rows changed."""
     marks = {key: f"@rows:{key}@" for key in rows}
     text = json.dumps({k: marks.get(k, v) for k, v in result.items()}, indent=1, sort_keys=True, allow_nan=False)
     for key, mark in marks.items():

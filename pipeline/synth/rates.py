@@ -107,10 +107,10 @@ def plant(p: Provider, base: dict[str, np.ndarray], start_year: int) -> dict[str
         if kind in rates:
             for group, f in by_group.items():
                 rates[kind][p.group == P.GROUPS.index(group)] *= f
+    # CO05 = restrained people x incidents each / bed days, and bed days go with spells
     spells, spells0 = _by_group(p, rates, "spells"), _by_group(p, base, "spells")
     held, held0 = _by_group(p, rates, "restrained"), _by_group(p, base, "restrained")
     own = np.array([planted.get("interventions", {}).get(g, 1.0) for g in P.GROUPS])
-    ok = (spells0 > 0) & (held > 0)
-    per_group = np.where(ok, own * np.divide(spells * held0, spells0 * held, out=np.ones_like(own), where=ok), own)
-    rates["incidents"] = per_group[p.group]
+    moved = np.divide(spells * held0, spells0 * held, out=np.ones_like(own), where=(spells0 > 0) & (held > 0))
+    rates["incidents"] = (own * moved)[p.group]
     return rates
