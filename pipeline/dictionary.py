@@ -30,7 +30,7 @@ def _code_lists() -> dict[str, list[str]]:
     """Allowed values the code supplies (so they follow the contract and the catalogue)."""
     catalogue = load_catalogue()
     statistics = {DEFAULT_STATISTIC[i.method] for i in catalogue} | {STANDARDISED}
-    statistics |= {s.statistic for i in catalogue for s in i.series}
+    statistics |= {s.statistic for i in catalogue for s in i.published_series}
     return {
         "statistics": sorted(statistics),
         "intervention_types": sorted({s.intervention_type for i in catalogue for s in i.series} - {""}),

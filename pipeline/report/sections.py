@@ -30,7 +30,7 @@ def chart_id(*parts: str) -> str:
 def strata(ind: Indicator, rows: pd.DataFrame) -> list[dict]:
     """Ethnic group x sex and x age of one indicator's first series, where it publishes them."""
     out = []
-    first = ind.series[0]
+    first = ind.primary
     for breakdown, (word, labels) in STRATA.items():
         mine = first.of(rows)
         mine = mine[mine["breakdown"] == breakdown]
@@ -91,7 +91,7 @@ def categories(ind: Indicator, rows: pd.DataFrame, series: Series) -> list[dict]
 def funnel(ind: Indicator, rows: pd.DataFrame, provider: str) -> dict | None:
     """The funnel plot of all people by provider for one indicator (every provider's totals in
     ``rows``), with the ethnic groups outside the limits around the all-provider value."""
-    first = ind.series[0]
+    first = ind.primary
     mine = first.of(rows[rows["indicator_id"] == ind.id])
     totals = mine[mine["breakdown"] == "total"]
     target = totals[totals["provider"] == "ALL"]["value"]
@@ -153,7 +153,7 @@ def _funnel_alt(ind: Indicator, others: pd.DataFrame, target: float, provider: s
 
 def change_row(ind: Indicator, rows: pd.DataFrame) -> dict | None:
     """All people's value last year and this, with the change and its interval (None without last year)."""
-    total = ind.series[0].of(rows)
+    total = ind.primary.of(rows)
     total = total[total["breakdown"] == "total"]
     if total.empty or "previous_value" not in rows.columns or rows["previous_value"].isna().all():
         return None
@@ -176,7 +176,7 @@ def change(rows: pd.DataFrame, catalogue: list[Indicator]) -> dict:
         row = change_row(ind, mine)
         if row:
             table.append(row)
-            sentences.extend(change_sentences(ind, ind.series[0].of(mine)))
+            sentences.extend(change_sentences(ind, ind.primary.of(mine)))
     return {"available": bool(table), "rows": table, "sentences": sentences}
 
 
@@ -211,7 +211,7 @@ def not_known(rows: pd.DataFrame, catalogue: list[Indicator]) -> list[dict]:
     """How many people or events in each indicator have ethnicity not known (counted in totals)."""
     out = []
     for ind in catalogue:
-        mine = ind.series[0].of(rows[rows["indicator_id"] == ind.id])
+        mine = ind.primary.of(rows[rows["indicator_id"] == ind.id])
         r = mine[(mine["breakdown"] == "ethnic_group") & (mine["group_code"] == "NOT_KNOWN")]
         total = mine[mine["breakdown"] == "total"]
         if len(r):
