@@ -6,6 +6,7 @@ year's staging folder (publishable files only); nothing patient-level passes bet
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline import disclosure, estimates, publish
+from pipeline import disclosure, estimates, publish, trend
 from pipeline.config import AuditConfig
 from pipeline.contract import ALL_TABLES, Table, financial_year
 from pipeline.errors import ConfigError
@@ -124,15 +125,25 @@ def all_providers_share(spec: RunSpec) -> float:
 
 def compute(spec: RunSpec) -> pd.DataFrame:
     """Every catalogue indicator's exact counts (never published as they are), kept in the
-    warehouse for the publishing step."""
+    warehouse for the publishing step with the earlier years' counts that the change since last
+    year and the trend of the gaps need."""
     log.info("computing indicators")
     with connect(spec.warehouse) as con:
         counts = compute_indicators(con, spec.year, spec.config, load_catalogue())
         _keep(con, counts)
-    last_year = previous_counts(spec)
+    earlier = [c for c in (earlier_counts(spec, y, trend_only=k > 0) for k, y in enumerate(earlier_years(spec)))
+               if c is not None]
     with connect(spec.warehouse) as con:
-        _keep(con, last_year, "previous_counts")
+        _keep(con, pd.concat(earlier, ignore_index=True) if earlier else None, "earlier_counts")
     return counts
+
+
+def earlier_years(spec: RunSpec) -> list[str]:
+    """The financial years before ``spec.year`` in the extracts, latest first, for the trend (up
+    to :data:`pipeline.trend.YEARS` years in all)."""
+    start = int(spec.year[:4])
+    present = set(available_years(spec.extracts))
+    return [y for y in (financial_year(start - k) for k in range(1, trend.YEARS)) if y in present]
 
 
 def _keep(con, counts: pd.DataFrame | None, table: str = "indicator_counts") -> None:
@@ -154,26 +165,44 @@ def published_indicators(counts: pd.DataFrame, config: AuditConfig, previous: pd
     return estimates.published_table(controlled, previous, config.comparator, config.disclosure_profile)
 
 
-def previous_counts(spec: RunSpec) -> pd.DataFrame | None:
-    """The previous financial year's exact counts, from its warehouse when that was built from
-    the same files, otherwise computed now (no quality gate: only the counts are used)."""
-    previous = financial_year(int(spec.year[:4]) - 1)
-    if previous not in available_years(spec.extracts):
-        return None
-    prev = replace(spec, year=previous)
-    wanted = {name: sha256(path) for name, path in input_files_for(prev).items()}
-    if _warehouse_inputs(prev) != wanted:
-        log.info("computing %s for the change since last year", previous)
-        if prev.warehouse.exists():
-            prev.warehouse.unlink()
-        for table in ALL_TABLES:
-            ingest(prev, table)
-        with connect(prev.warehouse) as con:
-            stage(con, previous, spec.config)
-            con.execute("DROP TABLE IF EXISTS indicator_counts").fetchall()
-            _keep(con, compute_indicators(con, previous, spec.config, load_catalogue()))
-    with connect(prev.warehouse, read_only=True) as con:
-        return query(con, "SELECT * FROM indicator_counts")
+def earlier_counts(spec: RunSpec, year: str, trend_only: bool) -> pd.DataFrame | None:
+    """An earlier year's exact counts from its own warehouse: every indicator for last year (the
+    change since last year), the trend indicators' crude counts for the years before. Kept in that
+    warehouse and reused while its input files and the configuration are the same."""
+    earlier = replace(spec, year=year)
+    table = "trend_counts" if trend_only else "indicator_counts"
+    key = json.dumps({"config": spec.config.as_dict(), "table": table}, sort_keys=True)
+    wanted = {name: sha256(path) for name, path in input_files_for(earlier).items()}
+    inputs = _warehouse_inputs(earlier)
+    if inputs != wanted or _counts_key(earlier, table) != key:
+        log.info("computing %s for the %s", year, "trend of the gaps" if trend_only else "change since last year")
+        if inputs != wanted:
+            if earlier.warehouse.exists():
+                earlier.warehouse.unlink()
+            for t in ALL_TABLES:
+                ingest(earlier, t)
+        catalogue = load_catalogue()
+        if trend_only:
+            catalogue = [replace(i, standardised=False) for i in catalogue if i.trend]
+        with connect(earlier.warehouse) as con:
+            stage(con, year, spec.config)
+            _keep(con, compute_indicators(con, year, spec.config, catalogue), table)
+            con.execute("CREATE TABLE IF NOT EXISTS counts_keys (tbl VARCHAR PRIMARY KEY, key VARCHAR)").fetchall()
+            con.execute("INSERT OR REPLACE INTO counts_keys VALUES ($t, $k)", {"t": table, "k": key}).fetchall()
+    with connect(earlier.warehouse, read_only=True) as con:
+        return query(con, f"SELECT * FROM {table}")
+
+
+def _has_table(con, name: str) -> bool:
+    return name in set(query(con, "SELECT table_name FROM information_schema.tables")["table_name"])
+
+
+def _counts_key(spec: RunSpec, table: str) -> str | None:
+    with connect(spec.warehouse, read_only=True) as con:
+        if not _has_table(con, "counts_keys"):
+            return None
+        found = query(con, "SELECT key FROM counts_keys WHERE tbl = $t", {"t": table})
+    return None if found.empty else found["key"].iloc[0]
 
 
 def _warehouse_inputs(spec: RunSpec) -> dict[str, str] | None:
@@ -181,7 +210,7 @@ def _warehouse_inputs(spec: RunSpec) -> dict[str, str] | None:
         return None
     with connect(spec.warehouse, read_only=True) as con:
         tables = set(query(con, "SELECT table_name FROM information_schema.tables")["table_name"])
-        if not {"loaded_inputs", "indicator_counts"} <= tables:
+        if "loaded_inputs" not in tables:
             return None
         return dict(query(con, "SELECT tbl, sha256 FROM loaded_inputs").itertuples(index=False, name=None))
 
@@ -195,18 +224,22 @@ def publish_tables(spec: RunSpec) -> pd.DataFrame:
     """The disclosure-controlled indicator and data-quality tables, written to staging."""
     with connect(spec.warehouse, read_only=True) as con:
         counts = query(con, "SELECT * FROM indicator_counts")
-        tables = set(query(con, "SELECT table_name FROM information_schema.tables")["table_name"])
-        last_year = query(con, "SELECT * FROM previous_counts") if "previous_counts" in tables else None
+        earlier = query(con, "SELECT * FROM earlier_counts") if _has_table(con, "earlier_counts") else None
         quality = published_quality(con, spec.year, spec.config)
     wanted = list(providers(spec)) + ["ALL"]
+    by_year = {} if earlier is None else {y: c for y, c in earlier.groupby("year")}
+    last_year = by_year.get(financial_year(int(spec.year[:4]) - 1))
     previous = None if last_year is None else published_indicators(last_year, spec.config, providers=wanted)
     published = published_indicators(counts, spec.config, previous, providers=wanted)
+    history = {y: published_indicators(c, spec.config, providers=wanted) for y, c in by_year.items()}
+    gaps = trend.gaps({**history, spec.year: published}, load_catalogue(), spec.config.comparator)
     data = spec.staging / "data"
     data.mkdir(parents=True, exist_ok=True)
     neutralise_formulas(published).to_csv(data / "indicators.csv", index=False, float_format="%.10g")
     published.to_parquet(data / "indicators.parquet", index=False)
     neutralise_formulas(quality[quality["provider"].isin(wanted)]).to_csv(data / "data_quality.csv", index=False,
                                                                          float_format="%.10g")
+    neutralise_formulas(gaps).to_csv(data / "trend.csv", index=False, float_format="%.10g")
     return published
 
 
@@ -216,6 +249,8 @@ def render_reports(spec: RunSpec) -> dict[str, dict]:
     Returns each report's decision, PDF pages and render times (wall and CPU seconds)."""
     published = pd.read_parquet(spec.staging / "data" / "indicators.parquet")
     quality = pd.read_csv(spec.staging / "data" / "data_quality.csv", dtype={"provider": str})
+    gaps = pd.read_csv(spec.staging / "data" / "trend.csv", dtype={"provider": str, "year": str, "first_year": str},
+                       keep_default_na=True).fillna({"gap_trend": "", "suppressed": "", "first_year": ""})
     with connect(spec.warehouse, read_only=True) as con:
         decisions = {r["provider"]: Decision(**r) for r in query(con, "SELECT * FROM quality_decisions").to_dict("records")}
     names = providers(spec)
@@ -234,7 +269,7 @@ def render_reports(spec: RunSpec) -> dict[str, dict]:
     jobs = [ReportJob(
         context=dict(provider=code, provider_name=names[code], year=spec.year, rows=published[published["provider"] == code],
                      decision=decisions[code], quality=quality, catalogue=catalogue, params=params, inputs=inputs,
-                     all_rows=compared),
+                     all_rows=compared, trend_rows=gaps[gaps["provider"] == code]),
         target=spec.staging / "reports" / f"{code}.pdf", publication_date=spec.publication_date,
         page=spec.staging / "html" / code / "index.html",
     ) for code in order]

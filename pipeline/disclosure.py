@@ -56,16 +56,28 @@ COMPARATOR_HIDDEN_RULE = "White British hidden to protect a small count (ratio)"
 COMPARATOR_SMALL_RULE = "White British count small (ratio)"
 PREVIOUS_RULE = "last year's count small (change)"
 STRATA_RULE = "standardised rate would single out a small count (standardised rate)"
-SCOPED = ("(ratio)", "(change)", "(standardised rate)")
+SCOPED = ("(ratio)", "(change)", "(standardised rate)", "(median)")
+VALUE_SCOPED = ("(standardised rate)", "(median)")  # the row's count is shown, its value hidden
 BLOCK = ["year", "provider", "indicator_id", "statistic"]
 KEY = ["provider", "breakdown", "group_code"]
 STANDARDISED = "age-sex standardised rate"
+MEDIAN = "median"
+# Figures not derived from counts are shown only from a published count of at least: a median (an
+# order statistic: one unit's own value) 10; a standardised rate 15 (so at least 13 events, above
+# PHEindicatormethods' 10), a published count deciding, never the exact one.
+MEDIAN_MIN = 10
+STANDARDISED_MIN = 15
 
 
 def hides_own_numbers(reason: object) -> bool:
     """Whether a row's `suppressed` reason hid its own count and value (rather than only its ratio,
     its change since last year or its standardised rate)."""
     return isinstance(reason, str) and reason != "" and not reason.endswith(SCOPED)
+
+
+def hides_value(reason: object) -> bool:
+    """Whether a row's value (not only its ratio or change) is hidden."""
+    return hides_own_numbers(reason) or (isinstance(reason, str) and reason.endswith(VALUE_SCOPED))
 
 
 def round_count(counts: pd.Series | np.ndarray, base: int) -> np.ndarray:
@@ -105,6 +117,7 @@ def control(counts: pd.DataFrame, profile_name: str = "nhs", exempt_providers: t
     out.loc[hidden_den, "denominator"] = np.nan
     out["suppressed"] = reasons
     out["value_hidden"] = value_hidden
+    out["exempt"] = exempt
     out = _standardised_follow_crude(out, standardised)
     return _comparators(out, profile, exempt, comparator)
 
@@ -160,26 +173,34 @@ def _sets(cells: pd.DataFrame, coding_convention: str) -> list[tuple[int, list[i
     parent = {g.nhs_code: getattr(g, group_of) for g in contract.CENSUS_ETHNIC_GROUPS if g.nhs_code}
     parent["NOT_KNOWN"] = "NOT_KNOWN"
     code = cells["group_code"].astype(str)
-    breakdown = cells["breakdown"]
-    cells = cells.assign(_group=np.where(breakdown == "ethnic_category", code.map(parent).fillna(""),
-                                         code.str.split("|").str[0]))
-    index = {k: i for i, k in enumerate(zip(cells["cls"], cells["provider"], breakdown, code))}
+    breakdown = cells["breakdown"].astype(str)
+    group = np.where(breakdown == "ethnic_category", code.map(parent).fillna(""), code.str.split("|").str[0])
+    cls, provider = cells["cls"].astype(str), cells["provider"].astype(str)
+    position = pd.Series(np.arange(len(cells)), index=pd.MultiIndex.from_arrays([cls, provider, breakdown, code]))
+    position = position[~position.index.duplicated()]
+
+    def find(*key) -> np.ndarray:
+        return position.reindex(pd.MultiIndex.from_arrays(key)).to_numpy(float)
+
+    n = len(cells)
+    kinds = [  # (which cells are parts, the key of their set, the position of its total)
+        (breakdown.isin(["ethnic_group", "ethnic_category"]).to_numpy(), [cls, provider, breakdown],
+         find(cls, provider, np.full(n, "total"), np.full(n, "TOTAL"))),
+        (breakdown.isin(["ethnic_category", "ethnic_group_x_sex", "ethnic_group_x_age"]).to_numpy(),
+         [cls, provider, breakdown, pd.Series(group, index=cells.index)],
+         find(cls, provider, np.full(n, "ethnic_group"), group)),
+        ((provider != "ALL").to_numpy(), [cls, breakdown, code], find(cls, np.full(n, "ALL"), breakdown, code)),
+    ]
     out: list[tuple[int, list[int]]] = []
-    for (cls, provider, kind), block in cells[breakdown != "total"].groupby(["cls", "provider", "breakdown"], sort=False):
-        if kind in ("ethnic_group", "ethnic_category"):
-            total = index.get((cls, provider, "total", "TOTAL"))
-            if total is not None:
-                out.append((total, list(block.index)))
-        if kind != "ethnic_group":
-            for group, parts in block.groupby("_group", sort=False):
-                total = index.get((cls, provider, "ethnic_group", group))
-                if total is not None:
-                    out.append((total, list(parts.index)))
-    providers = cells[cells["provider"] != "ALL"]
-    for (cls, kind, group), parts in providers.groupby(["cls", "breakdown", "group_code"], sort=False):
-        total = index.get((cls, "ALL", kind, group))
-        if total is not None:
-            out.append((total, list(parts.index)))
+    for parts, key, total in kinds:
+        rows = np.flatnonzero(parts & ~np.isnan(total))
+        if not len(rows):
+            continue
+        ids = pd.MultiIndex.from_arrays([k.to_numpy()[rows] for k in key]).factorize()[0]
+        order = np.argsort(ids, kind="stable")
+        bounds = np.flatnonzero(np.diff(ids[order])) + 1
+        for members in np.split(rows[order], bounds):
+            out.append((int(total[members[0]]), members.tolist()))
     return out
 
 

@@ -18,7 +18,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from pipeline import disclosure, funnel, stats
+from pipeline import disclosure, funnel, stats, strata
+from pipeline.disclosure import MEDIAN, MEDIAN_MIN
 
 VALUE_DECIMALS = 1
 RATIO_DECIMALS = 2
@@ -74,42 +75,66 @@ def _values(frame: pd.DataFrame, profile: str) -> pd.DataFrame:
             if rows.any():
                 for arr, part in zip((value, lower, upper), estimate(num[rows], den[rows], multiplier=scale)):
                     arr[rows] = part
-    rows = shown & (method == "mean")
+    exact = (standardised | (frame["statistic"] == MEDIAN)).to_numpy()
+    rows = shown & (method == "mean") & ~exact
     if rows.any():  # means come from the summed values, which are not counts
         parts = stats.mean_ci(frame["value_sum"].to_numpy(float)[rows], frame["value_sumsq"].to_numpy(float)[rows],
                               frame["units"].to_numpy(float)[rows])
         for arr, part in zip((value, lower, upper), parts):
             arr[rows] = part
-    # standardised rates: computed from the strata, published where the strata audit allows
-    safe = frame["strata_safe"].fillna(False).to_numpy(bool) if "strata_safe" in frame else np.zeros(len(frame), bool)
-    rows = shown & standardised
+    # Standardised rates and medians come from what is never published (strata, single values). Shown
+    # only from a published count of STANDARDISED_MIN or MEDIAN_MIN (a decision on the published
+    # count, so it tells nothing more about the count) and, for a standardised rate, where it
+    # singles out no small stratum count.
+    exempt = frame["exempt"].to_numpy(bool)  # published exactly: PHEindicatormethods' 10 events is enough
+    minimum = np.where(standardised, np.where(exempt, strata.MIN_EVENTS, disclosure.STANDARDISED_MIN), MEDIAN_MIN)
+    enough = num >= minimum
+    safe = frame["publishable"].fillna(False).to_numpy(bool)
+    known = ~np.isnan(frame["value"].to_numpy(float))
+    rows = shown & exact & enough & safe & known
     for arr, col in zip((value, lower, upper), ("value", "lower_95", "upper_95")):
-        arr[rows & safe] = frame[col].to_numpy(float)[rows & safe]
-    singled = rows & ~safe & ~np.isnan(frame["value"].to_numpy(float))
-    frame["suppressed"] = np.where(singled & (frame["suppressed"] == ""), f"{profile}: {disclosure.STRATA_RULE}",
-                                   frame["suppressed"])
+        arr[rows] = frame[col].to_numpy(float)[rows]
+    kind = np.where(standardised, "standardised rate", "median")
+    few = np.char.add(np.char.add(f"{profile}: value from fewer than ", minimum.astype(str)),
+                      np.char.add(" (", np.char.add(kind.astype(str), ")")))
+    reason = np.where(~enough, few, f"{profile}: {disclosure.STRATA_RULE}")
+    withheld = shown & exact & (~enough | (~safe & known))
+    frame["suppressed"] = np.where(withheld & (frame["suppressed"] == ""), reason, frame["suppressed"])
     frame["value"], frame["lower_95"], frame["upper_95"] = value, lower, upper
     return frame
 
 
 def _ratios(frame: pd.DataFrame, comparator: str) -> pd.DataFrame:
-    """Ratios to White British from the published counts of both (standardised rates and means:
-    from their published values, the standardised ratio's interval from both rates' limits)."""
+    """Ratios to White British from the published counts of both, with score intervals that stay
+    valid for small counts and at 0% and 100% (Koopman's for proportions, Gu et al.'s for rates);
+    standardised rates and means from their published values, the interval from both values'
+    published limits (log scale); medians with no interval, so no verdict. No comparison where
+    White British has no events."""
     num, den = frame["numerator"].to_numpy(float), frame["denominator"].to_numpy(float)
     cnum, cden = frame["comp_numerator"].to_numpy(float), frame["comp_denominator"].to_numpy(float)
     method = frame["method"].to_numpy(object)
     standardised = (frame["statistic"] == disclosure.STANDARDISED).to_numpy()
     has_value = ~np.isnan(frame["value"].to_numpy(float))
     ratio = [np.full(len(frame), np.nan) for _ in range(3)]
-    for kind, estimate in (("rate", stats.rate_ratio), ("event_rate", stats.rate_ratio),
-                           ("proportion", stats.proportion_ratio)):
-        rows = has_value & (method == kind) & ~standardised & ~np.isnan(cnum) & ~np.isnan(cden)
+    for kind, estimate in (("rate", stats.rate_ratio_score), ("event_rate", stats.rate_ratio_score),
+                           ("proportion", stats.proportion_ratio_score)):
+        rows = has_value & (method == kind) & ~standardised & ~np.isnan(cnum) & ~np.isnan(cden) & (cnum > 0)
         if rows.any():
             for arr, part in zip(ratio, estimate(num[rows], den[rows], cnum[rows], cden[rows])):
                 arr[rows] = part
     own = _comparator_values(frame, comparator)
-    rows = has_value & (method == "mean") & (own["value"] > 0)
+    median = (frame["statistic"] == MEDIAN).to_numpy()
+    rows = has_value & median & (own["value"] > 0)  # a ratio of medians, with no interval: no verdict
     ratio[0][rows] = frame["value"].to_numpy(float)[rows] / own["value"][rows]
+    rows = has_value & (method == "mean") & ~median & (num >= MEDIAN_MIN) & (own["numerator"] >= MEDIAN_MIN)
+    if rows.any():  # means: from the two published means and their published (symmetric) limits
+        z = stats._z(0.95)
+        mean, lower, upper = (frame[c].to_numpy(float) for c in ("value", "lower_95", "upper_95"))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            se = np.sqrt(((upper - lower) / (2 * z * mean)) ** 2 + ((own["upper"] - own["lower"]) / (2 * z * own["value"])) ** 2)
+            r = mean / own["value"]
+        for arr, part in zip(ratio, (r, r * np.exp(-z * se), r * np.exp(z * se))):
+            arr[rows] = part[rows]
     rows = has_value & standardised & (own["value"] > 0)
     if rows.any():
         z = stats._z(0.95)
@@ -141,7 +166,7 @@ def _comparator_values(frame: pd.DataFrame, comparator: str) -> dict[str, np.nda
     own = own.drop_duplicates(block).set_index(block)
     at = pd.MultiIndex.from_frame(frame[block])
     return {name: own[col].reindex(at).to_numpy(float)
-            for name, col in (("value", "value"), ("lower", "lower_95"), ("upper", "upper_95"))}
+            for name, col in (("value", "value"), ("lower", "lower_95"), ("upper", "upper_95"), ("numerator", "numerator"))}
 
 
 def _funnels(frame: pd.DataFrame) -> pd.DataFrame:

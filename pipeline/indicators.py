@@ -5,9 +5,11 @@ which ``indicator_cube.sql`` labels with ethnicity, sex and age band and sums to
 (provider x category x sex x age band). Only that cube reaches pandas, where it becomes the
 *count table*: every breakdown's exact numerator and denominator and the comparator's. That table
 never leaves the warehouse: :mod:`pipeline.disclosure` decides what is published of it and
-:mod:`pipeline.estimates` derives every published figure from the published counts. The exception
-is the age-sex standardised rate, whose strata are never published: it is computed here from the
-strata, with :mod:`pipeline.strata` deciding whether it may be published at all.
+:mod:`pipeline.estimates` derives every published figure from the published counts. Two figures
+cannot be derived from counts and are computed here, each with its exact value and whether it
+is ``publishable``: the age-sex standardised rate (from strata that are never published;
+:mod:`pipeline.strata` decides whether it may be published at all) and the median of a value the
+units carry (CO07's length of stay: an order statistic; see disclosure.MEDIAN_MIN).
 """
 
 from __future__ import annotations
@@ -41,10 +43,11 @@ BREAKDOWNS: dict[str, list[str]] = {
 METHODS = ("rate", "proportion", "event_rate", "mean")
 DEFAULT_STATISTIC = {"rate": "crude rate", "proportion": "proportion", "event_rate": "rate", "mean": "mean"}
 STANDARDISED = "age-sex standardised rate"
+MEDIAN = disclosure.MEDIAN
 COUNT_COLUMNS = [
     "year", "provider", "indicator_id", "indicator", "statistic", "breakdown", "group_code", "group_label",
     "unit", "direction", "method", "multiplier", "numerator", "denominator", "comp_numerator", "comp_denominator",
-    "units", "value_sum", "value_sumsq", "value", "lower_95", "upper_95", "strata_safe",
+    "units", "value_sum", "value_sumsq", "value", "lower_95", "upper_95", "publishable",
 ]
 
 
@@ -71,13 +74,37 @@ class Indicator:
     prepare: str | None = None
     variants: tuple[dict, ...] = ()
     caveats: tuple[str, ...] = ()
+    trend: bool = False
+    sentence: str = "{value} for {group}"
+    quality_table: str = "MHS001MPI"
 
     @property
     def statistics(self) -> list[tuple[str, dict]]:
-        """(statistic name, extra SQL parameters) for each variant, or the method's default."""
+        """(statistic name, extra SQL parameters) for each variant, or the method's default: the
+        statistics computed from counts (a mean's median comes from the same units)."""
         if self.variants:
             return [(v["statistic"], v.get("params", {})) for v in self.variants]
         return [(DEFAULT_STATISTIC[self.method], {})]
+
+    @property
+    def published_statistics(self) -> list[str]:
+        """Every statistic the published table holds for this indicator, the primary first."""
+        base = [s for s, _ in self.statistics]
+        if self.method == "mean":
+            return [MEDIAN, *base]
+        return base + ([STANDARDISED] if self.standardised else [])
+
+    @property
+    def primary_statistic(self) -> str:
+        """The statistic tables by category, sex and age show (the median of a length of stay)."""
+        return self.published_statistics[0]
+
+    @property
+    def definition(self) -> str:
+        """The measure in one sentence, as the report prints it."""
+        if self.method == "mean":
+            return f"{self.numerator}: the median and the mean, in {self.unit}."
+        return f"{self.numerator}, {self.unit}. Denominator: {self.denominator[:1].lower()}{self.denominator[1:]}."
 
 
 def load_catalogue(path: Path = CATALOGUE_PATH) -> list[Indicator]:
@@ -136,6 +163,8 @@ def compute_indicators(
                 frames.append(_counts(ind, _breakdown(ind, cube, pop, breakdown, config.comparator, providers), statistic))
             if ind.standardised:
                 frames.extend(_standardised(ind, cube, pop, b, config) for b in ind.breakdowns if b in STANDARDISED_BREAKDOWNS)
+            if ind.method == "mean":
+                frames.extend(_medians(ind, query(con, sql_text("indicator_unit_values")), frames[-len(ind.breakdowns):]))
     out = pd.concat(frames, ignore_index=True)
     out.insert(0, "year", year)
     return out[COUNT_COLUMNS].sort_values(
@@ -149,10 +178,28 @@ def _counts(ind: Indicator, frame: pd.DataFrame, statistic: str) -> pd.DataFrame
     out = frame.assign(indicator_id=ind.id, indicator=ind.title, statistic=statistic, unit=ind.unit,
                        direction=ind.higher_is, method=ind.method, multiplier=float(ind.multiplier),
                        units=np.nan, value_sum=np.nan, value_sumsq=np.nan, value=np.nan, lower_95=np.nan,
-                       upper_95=np.nan, strata_safe=np.nan)
+                       upper_95=np.nan, publishable=np.nan)
     if ind.method == "mean":
         out = out.assign(units=out["numerator"], value_sum=out["denominator"], value_sumsq=out["denominator_sq"],
                          denominator=np.nan, comp_denominator=np.nan)
+    return out
+
+
+def _medians(ind: Indicator, units: pd.DataFrame, means: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """The median of the units' values with its distribution-free 95% interval, for each row of
+    the mean's breakdowns (same counts); published from a published count of :data:`MEDIAN_MIN`
+    (pipeline.estimates decides, on the published count)."""
+    units = pd.concat([units, units.assign(provider="ALL")], ignore_index=True)
+    out = []
+    for frame in means:
+        keys = BREAKDOWNS[frame["breakdown"].iloc[0]]
+        found = {}
+        for key, values in units.groupby(["provider", *keys])["value"]:
+            found[key if keys else (key[0],)] = stats.median_ci(values.to_numpy(float))
+        at = list(zip(frame["provider"], *[frame[k] for k in keys]))
+        estimates = np.array([found.get(k, (np.nan,) * 3) for k in at], dtype=float).reshape(-1, 3)
+        out.append(frame.assign(statistic=MEDIAN, value=estimates[:, 0], lower_95=estimates[:, 1],
+                                upper_95=estimates[:, 2], publishable=True))
     return out
 
 
@@ -287,7 +334,7 @@ STANDARDISED_BREAKDOWNS = ("total", "ethnic_group", "ethnic_category")
 def _standardised(ind: Indicator, cube: pd.DataFrame, population: pd.DataFrame, breakdown: str,
                   config: AuditConfig) -> pd.DataFrame:
     """Age-sex standardised rates (Dobson, ESP 2013) of one breakdown, and whether each may be
-    published (``strata_safe``: its total count has 10 or more events and, published to
+    published (``publishable``: its total count has 10 or more events and, published to
     :data:`pipeline.estimates.STANDARDISED_DECIMALS` decimals, it singles out no small stratum count).
 
     Strata are sex x age band; people whose sex or age is not known are left out of the
@@ -324,7 +371,7 @@ def _standardised(ind: Indicator, cube: pd.DataFrame, population: pd.DataFrame, 
     comp_n = _groups(cube[cube["category"] == config.comparator], [], ["numerator"]).set_index("provider")["numerator"]
     comp_p = _groups(population[population["category"] == config.comparator], [], ["population"])
     comp_p = comp_p.set_index("provider")["population"]
-    stats_frame = wide_p.index.to_frame(index=False).assign(value=value, lower_95=lower, upper_95=upper, strata_safe=safe)
+    stats_frame = wide_p.index.to_frame(index=False).assign(value=value, lower_95=lower, upper_95=upper, publishable=safe)
     frame = frame.merge(stats_frame, on=["provider", *keys], how="left")
     frame["breakdown"] = breakdown
     frame["group_code"] = _codes(frame, keys)

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy import special
-from scipy.stats import chi2
+from scipy.stats import chi2, quantile_test
 
 FloatOrArray = float | np.ndarray
 Interval = tuple[FloatOrArray, FloatOrArray]
@@ -36,6 +36,7 @@ Estimate = tuple[FloatOrArray, FloatOrArray, FloatOrArray]
 __all__ = [
     "wilson_ci", "byars_ci", "exact_poisson_ci", "poisson_ci", "proportion_ci",
     "rate_ci", "mean_ci", "difference_ci", "dsr", "dsr_nonindependent", "dsr_ratio", "rate_ratio", "proportion_ratio",
+    "rate_ratio_score", "proportion_ratio_score", "median_ci",
     "significance",
 ]
 
@@ -382,6 +383,83 @@ def proportion_ratio(numerator1: ArrayLike, denominator1: ArrayLike, numerator2:
     lower, upper = _log_interval(ratio, se, c)
     return _out(ratio, lower, upper,
                 scalar=_is_scalar(numerator1, denominator1, numerator2, denominator2))
+
+
+def proportion_ratio_score(numerator1: ArrayLike, denominator1: ArrayLike, numerator2: ArrayLike,
+                           denominator2: ArrayLike, confidence: float = 0.95) -> Estimate:
+    """Ratio of proportions (group 1 / group 2) with Koopman's (1984) asymptotic score interval:
+    the ratios the score test does not reject, each found by bisection. Unlike the log (Katz)
+    interval it stays valid at 0% and 100% (Fagerland, Lydersen and Laake 2015 recommend it).
+    The lower limit is 0 when numerator1 is 0, the upper infinite when numerator2 is 0; NaN when
+    both are 0 or a denominator is 0."""
+    x1, n1 = _arr(numerator1, "numerator1"), _arr(denominator1, "denominator1")
+    x2, n2 = _arr(numerator2, "numerator2"), _arr(denominator2, "denominator2")
+    c = _level(confidence)
+    for x, n, i in ((x1, n1, "1"), (x2, n2, "2")):
+        _check_count(x, "numerator" + i)
+        _check_count(n, "denominator" + i)
+        _fail_if(x > n, x, "numerator" + i, "must be less than or equal to denominator" + i)
+    x1, n1, x2, n2 = np.broadcast_arrays(x1, n1, x2, n2)
+    z = _z(c)
+    undefined = ((x1 == 0) & (x2 == 0)) | (n1 == 0) | (n2 == 0) | np.isnan(x1 + n1 + x2 + n2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(undefined, np.nan, (x1 / n1) / (x2 / n2))
+
+        def score(theta: np.ndarray) -> np.ndarray:
+            a = theta * (n1 + n2)
+            b = -(theta * (n1 + x2) + x1 + n2)
+            p2 = (-b - np.sqrt(np.maximum(b * b - 4 * a * (x1 + x2), 0))) / (2 * a)
+            p1 = theta * p2
+            var = p1 * (1 - p1) / n1 + theta ** 2 * p2 * (1 - p2) / n2
+            return (x1 / n1 - theta * x2 / n2) / np.sqrt(var)
+
+        lower = _bisect(score, z, undefined | (x1 == 0))
+        upper = _bisect(score, -z, undefined | (x2 == 0))
+    lower = np.where(undefined, np.nan, np.where(x1 == 0, 0.0, lower))
+    upper = np.where(undefined, np.nan, np.where(x2 == 0, np.inf, upper))
+    return _out(ratio, lower, upper, scalar=_is_scalar(numerator1, denominator1, numerator2, denominator2))
+
+
+def _bisect(score, target: float, skip: np.ndarray, iterations: int = 200) -> np.ndarray:
+    """The ratio where the decreasing ``score`` equals ``target``, by bisection on the log scale."""
+    lo, hi = np.full(skip.shape, -30.0), np.full(skip.shape, 30.0)
+    for _ in range(iterations):
+        mid = (lo + hi) / 2
+        above = score(np.exp(mid)) > target
+        lo, hi = np.where(above, mid, lo), np.where(above, hi, mid)
+    return np.where(skip, np.nan, np.exp((lo + hi) / 2))
+
+
+def rate_ratio_score(count1: ArrayLike, population1: ArrayLike, count2: ArrayLike, population2: ArrayLike,
+                     confidence: float = 0.95) -> Estimate:
+    """Ratio of crude rates (group 1 / group 2) with the score interval of Gu et al. (2008): given
+    count1 + count2 events, count1 is binomial with p = R t1 / (R t1 + t2), so the interval is the
+    Wilson interval for that p carried over to R. Valid for small counts and at 0; the lower limit
+    is 0 when count1 is 0, the upper infinite when count2 is 0."""
+    c1, p1 = _arr(count1, "count1"), _arr(population1, "population1")
+    c2, p2 = _arr(count2, "count2"), _arr(population2, "population2")
+    c = _level(confidence)
+    for a, name in ((c1, "count1"), (p1, "population1"), (c2, "count2"), (p2, "population2")):
+        _check_count(a, name)
+    undefined = ((c1 == 0) & (c2 == 0)) | (p1 == 0) | (p2 == 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(undefined, np.nan, (c1 / p1) / (c2 / p2))
+        low, high = wilson_ci(c1, c1 + c2, c)
+        scale = p2 / p1
+        lower = np.where(undefined, np.nan, low / (1 - low) * scale)
+        upper = np.where(undefined, np.nan, np.where(c2 == 0, np.inf, high / (1 - high) * scale))
+    return _out(ratio, lower, upper, scalar=_is_scalar(count1, population1, count2, population2))
+
+
+def median_ci(values: ArrayLike, confidence: float = 0.95) -> Estimate:
+    """Median with a distribution-free interval: the order statistics whose binomial coverage of
+    the median is at least ``confidence`` (scipy.stats.quantile_test). NaN for an empty sample."""
+    x = np.sort(_arr(values, "values"))
+    c = _level(confidence)
+    if len(x) == 0:
+        return float("nan"), float("nan"), float("nan")
+    interval = quantile_test(x, q=float(np.median(x)), p=0.5).confidence_interval(c)
+    return float(np.median(x)), float(interval.low), float(interval.high)
 
 
 def significance(lower: ArrayLike, upper: ArrayLike) -> str | np.ndarray:

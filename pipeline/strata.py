@@ -109,7 +109,13 @@ def _witness(rows: list[tuple[np.ndarray, float, float]], actual: np.ndarray, st
     n = len(actual)
     bounds = Bounds(np.where(np.arange(n) == stratum, low, 0.0), np.where(np.arange(n) == stratum, high, np.inf))
     constraint = LinearConstraint(matrix, lower, upper)
-    if milp(np.zeros(n), constraints=constraint, bounds=bounds).status != 0:
+    relaxed = milp(np.zeros(n), constraints=constraint, bounds=bounds)
+    if relaxed.status != 0:
         return None
+    for guess in (np.round(relaxed.x), np.floor(relaxed.x), np.ceil(relaxed.x)):  # often whole already
+        values = matrix @ guess
+        if (guess >= bounds.lb).all() and (guess <= bounds.ub).all() and (values >= lower - 1e-9).all() \
+                and (values <= upper + 1e-9).all():
+            return guess
     result = milp(np.zeros(n), constraints=constraint, integrality=np.ones(n), bounds=bounds)
     return np.round(result.x) if result.status == 0 else None

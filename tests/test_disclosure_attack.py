@@ -80,7 +80,7 @@ def ratios_from_published_counts(table: pd.DataFrame) -> list[str]:
         if ind.method == "mean":
             continue
         comp = own.loc[(r["provider"], r["indicator_id"], r["statistic"])]
-        ratio = stats.proportion_ratio if ind.method == "proportion" else stats.rate_ratio
+        ratio = stats.proportion_ratio_score if ind.method == "proportion" else stats.rate_ratio_score
         got = [round(float(x), 2) for x in ratio(r["numerator"], r["denominator"], comp["numerator"], comp["denominator"])]
         if got != [r["comparator_ratio"], r["ratio_lower_95"], r["ratio_upper_95"]]:
             problems.append(f"{r['provider']} {r['indicator_id']} {r['group_code']}: {got}")

@@ -188,8 +188,8 @@ def test_pdf_charts_show_the_numbers_of_indicators_csv(published, csv):
     indicators.csv for the indicator's headline statistic, and every such row is charted."""
     group = "|".join(re.escape(label) for label in sorted(LABELS.values(), key=len, reverse=True))
     line = re.compile(rf"^\s*({group})\s+([\d,.]+|\*|n/a)(?:\s+([\d,.]+ to [\d,.]+))?\s*$")
-    headline = {i.id: headline_statistic(i) for i in load_catalogue()}
     for path in sorted((published / "reports").glob("*.pdf")):
+        headline = {i.id: headline_statistic(i, csv[csv["provider"] == path.stem]) for i in load_catalogue()}
         text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
                               check=True).stdout.replace("\u00a0", " ")
         printed = [m.groups() for m in map(line.match, text.splitlines()) if m]

@@ -188,3 +188,32 @@ def test_a_stratum_without_population_is_reported_as_a_data_error(tmp_path, capl
     own = values[(values.provider == "PR1") & (values.statistic == "age-sex standardised rate")
                  & (values.breakdown == "ethnic_category") & (values.group_code == "A")]
     assert len(own) == 1 and own["value"].isna().all()
+
+
+def test_co07_publishes_the_median_length_of_stay_with_its_interval_and_the_mean(tmp_path):
+    """indicators.md: CO07 is the median and mean days of spells ending in the year. Twelve spells
+    of White British people at PR1 (2, 4, ..., 24 days), one of an Indian person."""
+    days = list(range(2, 25, 2))
+    people = [_person(f"w{i}", "PR1", "A") for i in range(len(days))] + [_person("h1", "PR1", "H")]
+    spells = [{"UniqHospProvSpellID": f"S{i}", "Person_ID": f"w{i}", "OrgIDProv": "PR1",
+               "StartDateHospProvSpell": "2024-05-01",
+               "DischDateHospProvSpell": (pd.Timestamp("2024-05-01") + pd.Timedelta(days=d)).date().isoformat()}
+              for i, d in enumerate(days)]
+    spells.append({"UniqHospProvSpellID": "S99", "Person_ID": "h1", "OrgIDProv": "PR1",
+                   "StartDateHospProvSpell": "2024-05-01", "DischDateHospProvSpell": "2024-06-30"})
+    write_extract(tmp_path, {"MHS001MPI": people, "MHS501HospProvSpell": spells,
+                             "Population": population(["E1"], {}),
+                             "Providers": [{"OrgIDProv": "PR1", "ProviderName": "One", "LADistrictAuth": "E1"}]})
+    with connect(tmp_path / "w.duckdb") as con:
+        load_year(con, tmp_path, YEAR)
+        stage(con, YEAR, AuditConfig())
+        counts = compute_indicators(con, YEAR, AuditConfig(), [i for i in load_catalogue() if i.id == "CO07"])
+    values = exact_table(counts)
+    median = _row(values, "CO07", "PR1", "ethnic_category", "A", "median")
+    mean = _row(values, "CO07", "PR1", "ethnic_category", "A", "mean")
+    assert median.value == 13.0 and (median.lower_95, median.upper_95) == (6.0, 20.0)  # 3rd and 10th of 12
+    assert mean.value == pytest.approx(13.0) and mean.numerator == 12 and pd.isna(mean.denominator)
+    assert _row(values, "CO07", "ALL", "total", "TOTAL", "median").numerator == 13
+    co07 = next(i for i in load_catalogue() if i.id == "CO07")
+    assert co07.published_statistics == ["median", "mean"]
+    assert co07.definition == "Length of stay of hospital spells ending in the year: the median and the mean, in days."

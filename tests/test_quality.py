@@ -91,7 +91,10 @@ BROKEN = {
     "QY3": (lambda t: _set(t["MHS101Referral"], 1, ReferralRequestReceivedDate="2023-06-01", ServDischDate=""), ("DQ03", "MHS101Referral", "ReferralRequestReceivedDate", "outside_year"), "warn"),
     "QK3": (lambda t: _set(t["MHS201CareContact"], 2, UniqCareContID="CONK3dup"), ("DQ03", "MHS201CareContact", "UniqCareContID", "duplicate_key"), "warn"),
     "QU3": (lambda t: _set(t["MHS201CareContact"], 1, Person_ID="PIDNOBODY"), ("DQ03", "MHS201CareContact", "Person_ID", "unknown_person"), "warn"),
+    # its catchment (E2) has no White British women aged 65 and over: a data error in the reference Population
+    "QZ3": (lambda t: None, ("DQ03", "Population", "Count", "empty_stratum"), "warn"),
 }
+CATCHMENT = {"QZ3": "E2"}
 CLEAN = "QP0"
 PROVIDERS = [CLEAN, *BROKEN]
 
@@ -106,8 +109,9 @@ def checked(tmp_path_factory):
             BROKEN[code][0](t)
         for name, rows in t.items():
             tables.setdefault(name, []).extend(rows)
-    tables["Population"] = population(["E1"], {})
-    tables["Providers"] = [{"OrgIDProv": p, "ProviderName": p, "LADistrictAuth": "E1"} for p in PROVIDERS]
+    white_british = 13
+    tables["Population"] = population(["E1"], {}) + population(["E2"], {(white_british, "2", "65+"): 0})
+    tables["Providers"] = [{"OrgIDProv": p, "ProviderName": p, "LADistrictAuth": CATCHMENT.get(p, "E1")} for p in PROVIDERS]
     root = write_extract(tmp / "ex", tables)
     config = AuditConfig()
     con = duckdb.connect(str(tmp / "w.duckdb"))

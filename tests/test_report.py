@@ -120,3 +120,64 @@ def test_withheld_provider_gets_a_short_pdf_saying_why(tmp_path):
     assert "withheld" in text and "31.0%" in text
     assert "SYNTHETIC" not in text
     assert len([p for p in text.split("\f") if p.strip()]) <= 2
+
+
+def test_every_summary_covers_detention_and_restrictive_practice_with_both_rates(published):
+    """issue 13: every provider's summary says something about detention and restrictive practice
+    (a finding, or why there is none), and every finding gives both groups' values and the ratio."""
+    for pdf in sorted((published / "reports").glob("*.pdf")):
+        # the Summary section, not its line in the contents: from the heading alone on its line
+        summary = re.split(r"(?m)^\s*Summary\s*$", _text(pdf), maxsplit=1)[1]
+        summary = re.split(r"(?m)^\s*About this audit\s*$", summary, maxsplit=1)[0]
+        flat = " ".join(summary.split())
+        for measure in ("Detentions under the Mental Health Act:", "People subject to restrictive intervention:",
+                        "Restrictive interventions per occupied bed days:"):
+            assert measure in flat, (pdf.name, measure)
+        bullets = [b for b in flat.split("• ")[1:] if "times the White British" in b]
+        assert bullets, pdf.name
+        for b in bullets:
+            assert "compared with" in b and "95% CI" in b, (pdf.name, b[:120])
+
+
+def test_a_white_british_count_hidden_as_a_complement_says_so_in_the_pdf(tmp_path):
+    """When White British is the only cell that can protect a small count, the report says the
+    comparison is missing because White British is hidden to protect a small count, not 'too few people'."""
+    from pipeline import disclosure, estimates
+    from pipeline.indicators import load_catalogue
+    from builders import counts
+
+    frames = [counts({"A": a, "B": 20, "M": 50, "N": 40}, provider=p) for p, a in (("P1", 5), ("P2", 5), ("P3", 2))]
+    frames.append(counts({"A": 12, "B": 60, "M": 150, "N": 120}, provider="ALL"))
+    published = estimates.published_table(disclosure.control(pd.concat(frames, ignore_index=True)), None, "A")
+    rows = published[published["provider"] == "ALL"]
+    assert (rows["suppressed"] == f"nhs: {disclosure.COMPARATOR_HIDDEN_RULE}").any()
+    co01 = [i for i in load_catalogue() if i.id == "CO01"]
+    context = provider_context(
+        provider="ALL", provider_name="All providers", year="2024-25", rows=rows,
+        decision=Decision("ALL", "publish", 0.95, "ethnicity is validly recorded for 95.0% of persons"), quality=None,
+        catalogue=co01, params={"publication_date": "2025-07-15", "code_version": "test", "synthetic": True,
+                                "config": AuditConfig().as_dict()}, inputs=[])
+    text = " ".join(_text(render_pdf(context, tmp_path / "ALL.pdf", "2025-07-15")).split())
+    assert "White British figures are hidden to protect a small count in another group" in text
+    assert "too few people" not in text.lower()
+
+
+def test_the_sample_reports_show_the_trend_of_the_gaps(published):
+    """issue 13: the five-year sample's trend.csv covers every year and key measure, and each board
+    paper shows the trend section with a sentence per key measure whose verdict is trend.csv's."""
+    from conftest import sample_years
+    from pipeline.indicators import load_catalogue
+
+    trend = pd.read_csv(published / "data" / "trend.csv", dtype={"provider": str, "year": str})
+    keys = [i for i in load_catalogue() if i.trend]
+    assert sorted(trend["year"].unique()) == sample_years() and len(sample_years()) == 5
+    assert set(trend["indicator_id"]) == {i.id for i in keys}
+    assert trend["gap_trend"].isin(["narrowing", "widening", "no significant change"]).any()
+    for pdf in sorted((published / "reports").glob("*.pdf")):
+        text = " ".join(_text(pdf).split())
+        section = text.split("The trend of the main gaps", 2)[-1].split("Data quality", 1)[0]
+        for ind in keys:
+            assert f"{ind.title}:" in section, (pdf.name, ind.id)
+        tested = trend[(trend["provider"] == pdf.stem) & (trend["gap_trend"] != "") & trend["gap_trend"].notna()]
+        if len(tested):  # 'has not changed significantly', 'has narrowed', 'has widened'
+            assert "has not changed significantly" in section or "has narrowed" in section or "has widened" in section

@@ -22,10 +22,14 @@ from pipeline.report.viewmodel import provider_context
 CO01 = Indicator(id="CO01", title="Detentions under the Mental Health Act", domain="coercion", numerator="Detentions",
                  denominator="Population", phrase="be detained under the Mental Health Act", method="rate",
                  unit="per 100,000 population", multiplier=100000, counts="events", higher_is="worse", sql="co01",
-                 breakdowns=("total", "ethnic_group", "ethnic_category"))
+                 breakdowns=("total", "ethnic_group", "ethnic_category"), quality_table="MHS401MHActPeriod",
+                 sentence="{value} detention episodes for every 100,000 {group}")
 EX01 = Indicator(id="EX01", title="Good overall experience", domain="experience", numerator="Good", denominator="Answering",
                  phrase="rate their overall experience as good", method="proportion", unit="% of respondents",
-                 multiplier=100, counts="events", higher_is="better", sql="ex01", breakdowns=("total", "ethnic_group"))
+                 multiplier=100, counts="events", higher_is="better", sql="ex01", breakdowns=("total", "ethnic_group"),
+                 sentence="{value} of {group} responding rated their overall experience 7 to 10")
+CO04 = Indicator(**{**CO01.__dict__, "id": "CO04", "title": "People subject to restrictive intervention",
+                    "sentence": "{value} people subject to restrictive intervention for every 100,000 {group}"})
 LABELS = {"WHITE": "White", "MIXED": "Mixed", "ASIAN": "Asian or Asian British", "BLACK": "Black or Black British",
           "OTHER": "Other ethnic groups", "NOT_KNOWN": "Not known", "TOTAL": "All people", "A": "White British"}
 
@@ -63,23 +67,49 @@ def frame() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def test_summary_sorts_significant_differences_by_size_and_skips_similar_and_suppressed(frame):
-    summary = summary_sentences(frame, [CO01, EX01])
+def test_summary_gives_both_values_and_the_ratio_coercion_first_and_skips_similar_and_suppressed(frame):
+    summary = summary_sentences(frame, [EX01, CO01])
+    assert [d["title"] for d in summary["domains"]] == ["Coercion and restrictive practice", "Outcomes",
+                                                        "Experience of services", "Access to services"]
+    coercion = summary["domains"][0]["bullets"]
+    assert coercion[0]["text"] == ("290.0 detention episodes for every 100,000 Black people, compared with 80.0 for "
+                                   "White British people: 3.60 times the White British rate (95% CI 2.88 to 4.50). "
+                                   "That is a worse result for Black people.")
+    assert coercion[1]["text"].startswith("60.0 detention episodes for every 100,000 Asian people, compared with 80.0")
+    experience = summary["domains"][2]["bullets"]
+    assert [b["text"][:40] for b in experience] == ["55.0% of Black people responding rated t"]
+    assert experience[0]["text"].endswith("0.70 times the White British percentage (95% CI 0.56 to 0.88). "
+                                          "That is a worse result for Black people.")
     text = " ".join(summary["sentences"])
-    assert summary["sentences"][0].startswith("Black or Black British people were 3.6 times as likely as White British "
-                                              "people to be detained under the Mental Health Act (95% CI 2.9 to 4.5).")
-    assert len(summary["sentences"]) == 3  # BLACK CO01 (3.6), ASIAN CO01 (0.75 -> 1.33), BLACK EX01 (0.7 -> 1.43)
-    assert summary["sentences"][1].startswith("Black or Black British people were less likely than White British people "
-                                              "to rate their overall experience as good: 0.70 times as likely")
-    assert "Mixed" not in text and "White people" not in text and "Other" not in text
-    assert "similar" not in text
+    assert "Mixed" not in text and "White people" not in text and "Other" not in text and "similar" not in text
+    assert summary["domains"][1]["none"] == "Not measured in this report."
 
 
-def test_summary_says_whether_a_difference_is_worse_or_better(frame):
-    sentences = summary_sentences(frame, [CO01, EX01])["sentences"]
-    assert sentences[0].endswith("That is a worse result for Black or Black British people.")
-    assert sentences[1].endswith("That is a worse result for Black or Black British people.")  # lower, higher is better
-    assert sentences[2].endswith("That is a better result for Asian or Asian British people.")  # lower, higher is worse
+def test_summary_covers_each_coercion_measure_says_a_finding_once_and_flags_poor_recording(frame):
+    co04 = frame[frame.indicator_id == "CO01"].assign(indicator_id="CO04", significance="similar")
+    same = frame[frame.indicator_id == "CO01"].assign(indicator_id="CO99")
+    co99 = Indicator(**{**CO01.__dict__, "id": "CO99", "title": "Another detention measure"})
+    quality = {"dq02": [{"table": "MHS401MHActPeriod", "percent": "78.6%", "result": "below expected"}]}
+    summary = summary_sentences(pd.concat([frame, co04, same]), [CO01, CO04, co99], quality)
+    bullets = summary["domains"][0]["bullets"]
+    assert [b["measure"] for b in bullets] == [CO01.title, CO01.title, CO04.title]
+    assert bullets[2]["text"] == "No ethnic group differed significantly from White British people."
+    assert bullets[0]["text"].endswith("The same difference was found for another detention measure.")
+    assert bullets[0]["quality"] == ("Ethnicity recorded for only 78.6% of people detained: this comparison may be "
+                                     "biased.")
+
+
+def test_summary_uses_the_standardised_comparison_where_published_else_the_crude_one_saying_which(frame):
+    standardised = Indicator(**{**CO01.__dict__, "standardised": True})
+    std = frame[(frame.indicator_id == "CO01") & frame.group_code.isin(["A", "BLACK"])].assign(
+        statistic="age-sex standardised rate")
+    std.loc[std.group_code == "BLACK", ["value", "comparator_ratio", "ratio_lower_95", "ratio_upper_95"]] = \
+        [250.0, 3.1, 2.5, 3.9]
+    bullets = summary_sentences(pd.concat([frame, std]), [standardised])["domains"][0]["bullets"]
+    black = next(b["text"] for b in bullets if "Black" in b["text"])
+    asian = next(b["text"] for b in bullets if "Asian" in b["text"])
+    assert "3.10 times the White British rate (95% CI 2.50 to 3.90), standardised for age and sex" in black
+    assert "(crude rates: too few events to standardise)" in asian
 
 
 def test_cells_distinguish_suppressed_from_undefined_and_never_compare_the_comparator(frame):
@@ -100,14 +130,15 @@ def test_board_paper_orders_domains_coercion_first_and_gives_each_chart_its_find
     context = _context(frame)
     assert [d["id"] for d in context["domains"]] == ["coercion", "experience"]
     block = context["domains"][0]["indicators"][0]
-    assert block["headline"]["finding"].startswith("Black or Black British people were 3.6 times as likely")
+    assert block["headline"]["finding"].startswith("290.0 detention episodes for every 100,000 Black people")
     assert block["headline"]["finding"].endswith("Also significantly different: Asian or Asian British (lower).")
     html = render_html(context)
     assert html.index('id="coercion"') < html.index('id="experience"') < html.index('id="quality"')
     assert 'href="../html/RXX/index.html"' in html and "<table class=\"nhsuk-table groups" not in html
     assert 'id="trend"' not in html  # no trend data in the view-model yet (issue 13)
-    trend = {**context, "trend": {"gaps": [{"title": "Detentions: Black and White British", "chart": "",
-                                             "finding": "The gap narrowed."}]}}
+    trend = {**context, "trend": {"gaps": [{"title": "Detentions: Black and White British", "table": [],
+                                             "finding": "The gap narrowed."}], "chart": "", "first": "2020-21",
+                                  "last": "2024-25"}}
     assert 'id="trend"' in render_html(trend) and render_html(trend).index('id="trend"') < render_html(trend).index(
         'id="quality"')
 

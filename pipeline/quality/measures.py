@@ -76,6 +76,8 @@ def _run_check(con, rule: Rule, params: dict) -> pd.DataFrame:
         template, names["start"], names["end"] = "dq03_end_before_start", _column(table, start), names["column"]
     elif rule.check == "outside_year":
         template, bound = "dq03_outside_year", {"start": params["start"], "end": params["end"]}
+    elif rule.check == "empty_stratum":
+        template, bound = "dq03_empty_stratum", {"sexes": list(contract.SEX_CODES), "bands": list(contract.AGE_BANDS)}
     elif rule.check == "duplicate_key":
         template, names["key"] = "dq03_duplicate_key", ", ".join(_column(table, c) for c in table.key)
     else:

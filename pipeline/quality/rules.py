@@ -24,6 +24,9 @@ SUITES: dict[str, str] = {
 # field check comes from AuditConfig.field_failing_warn_above; duplicated ids double-count
 # events, so none is tolerated whatever the configuration.
 AGE_RANGE = (0, 120)
+# Duplicated ids double-count events; a population stratum with no people is a data error that
+# leaves a category unstandardised: neither is tolerated.
+NONE_TOLERATED = ("duplicate_key", "empty_stratum")
 
 # Fields whose codes the indicators read (indicators.md, DQ03).
 CODE_FIELDS: tuple[tuple[str, str], ...] = (
@@ -105,7 +108,7 @@ def rules(config: AuditConfig) -> list[Rule]:
 
 
 def _dq03(suite: str, table: str, field: str, check: str, text: str, config: AuditConfig) -> Rule:
-    limit = 0.0 if check == "duplicate_key" else 100 * config.field_failing_warn_above
+    limit = 0.0 if check in NONE_TOLERATED else 100 * config.field_failing_warn_above
     return Rule(suite, "DQ03", table, field, check, "max", limit, "warn",
                 f"{text}: at most {limit:g}% of records may fail; a provider with no records passes.",
                 f"{table}.{field} {check.replace('_', ' ')} %")
@@ -129,6 +132,9 @@ def dq03_rules(config: AuditConfig = AuditConfig()) -> list[Rule]:
                      "LADistrictAuth is a local authority in the reference Providers or Population", config))
     for table, start, end in DATE_PAIRS:
         out.append(_dq03(fields, table, end, "end_before_start", f"{end} is not before {start}", config))
+    out.append(_dq03(fields, "Population", "Count", "empty_stratum",
+                     "Every sex and age band of each ethnic category in the provider's catchment has people "
+                     "(otherwise a data error: that category cannot be age-sex standardised)", config))
     for t in contract.TABLES:
         if t.event_date:
             out.append(_dq03(fields, t.name, t.event_date, "outside_year", f"{t.event_date} falls inside the financial year", config))

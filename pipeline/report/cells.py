@@ -30,8 +30,8 @@ def ordered_rows(rows: pd.DataFrame) -> pd.DataFrame:
 def undefined(ind: Indicator, r: pd.Series, column: str) -> bool:
     """A value with nothing to show (rather than hidden): 'Not known' has no population, a mean
     has no denominator, a standardised rate is not calculated from fewer than 10 events."""
-    hidden = disclosure.hides_own_numbers(r["suppressed"]) or (
-        column != "numerator" and column != "denominator" and str(r["suppressed"]).endswith(disclosure.STRATA_RULE))
+    hidden = (disclosure.hides_own_numbers(r["suppressed"]) if column in ("numerator", "denominator")
+              else disclosure.hides_value(r["suppressed"]))
     no_population = ind.method == "rate" and str(r["group_code"]).split("|")[0] == "NOT_KNOWN"
     if column == "numerator":
         return not hidden

@@ -59,7 +59,7 @@ def write_year_pages(html: Path, *, year: str, names: dict[str, str], decisions:
         page = template.render(
             **common, **PAGE_PATHS["indicator"], page_title=f"{ind.title}: every provider compared, {year}",
             id=ind.id, anchor=ind.id.lower(), measure=ind.title, domain=DOMAINS.get(ind.domain, ind.domain),
-            definition=f"{ind.numerator}, {ind.unit}. Denominator: {ind.denominator[:1].lower()}{ind.denominator[1:]}.",
+            definition=ind.definition,
             direction=direction_text(ind), plot=sections.funnel(ind, compared, provider=""))
         written.append(_write(html / "indicators" / f"{ind.id}.html", page))
     return written

@@ -67,8 +67,9 @@ def fmt_interval(lo, hi, digits: int = 1) -> str:
 
 
 def ratio_digits(ratio: float) -> int:
-    """Decimals for a ratio in a sentence: 5.3 times, 1.47 times, 0.85 times."""
-    return 1 if ratio >= 2 else 2
+    """Decimals for a ratio in a sentence: 12.6 times, 2.47 times, 0.85 times (two below 10, so an
+    interval's limit just above 1 never prints as 1.0)."""
+    return 1 if ratio >= 10 else 2
 
 
 def fmt_ratio_sentence(ratio: float, lo: float, hi: float) -> tuple[str, str]:

@@ -12,6 +12,10 @@ import pandas as pd
 from pipeline import contract
 from pipeline.report.format import fmt_count, fmt_percent, missing
 
+# Who each ethnicity-recording measure counts, as a sentence names them.
+SHORT = {"MHS001MPI": "people in the patient index", "MHS101Referral": "people referred",
+         "MHS401MHActPeriod": "people detained", "MHS505RestrictiveInterventInc": "people subject to restrictive intervention",
+         "TalkingTherapiesReferral": "Talking Therapies referrals", "ExperienceSurvey": "survey respondents"}
 RESULT_TEXT = {"pass": "met", "warn": "below expected", "fail": "failed", "withhold": "failed", "info": ""}
 
 
@@ -39,6 +43,7 @@ def quality_section(frame: pd.DataFrame | None, provider: str) -> dict | None:
     if dq01.empty:
         return None
     persons = dq01["total"].iloc[0]
+    valid = dq01[dq01["check"] == "valid"]
     dq02 = _dq02(mine[(mine["measure"] == "DQ02") & (mine["check"] == "valid")])
     return {
         "persons": fmt_count(persons),
@@ -46,7 +51,8 @@ def quality_section(frame: pd.DataFrame | None, provider: str) -> dict | None:
                   "percent": fmt_percent(r["percent"])} for _, r in dq01.iterrows()],
         "dq02": dq02,
         # The records whose own ethnicity recording is below the warning threshold, for the summary.
-        "below": [r["who"] for r in dq02 if r["result"] == RESULT_TEXT["warn"]],
+        "below": [f"{SHORT.get(r['table'], r['who'])} ({r['percent']})" for r in dq02 if r["result"] == RESULT_TEXT["warn"]],
+        "dq01_below": fmt_percent(valid["percent"].iloc[0]) if len(valid) and valid["result"].iloc[0] == "warn" else "",
         "dq03": _dq03(mine[mine["measure"] == "DQ03"]),
     }
 

@@ -31,9 +31,9 @@ def strata(ind: Indicator, rows: pd.DataFrame) -> list[dict]:
     """Ethnic group x sex and x age of one indicator's first statistic, where it publishes them."""
     out = []
     for breakdown, (word, labels) in STRATA.items():
-        mine = rows[(rows["statistic"] == ind.statistics[0][0]) & (rows["breakdown"] == breakdown)]
+        mine = rows[(rows["statistic"] == ind.primary_statistic) & (rows["breakdown"] == breakdown)]
         if breakdown in ind.breakdowns and len(mine):
-            out.append({**_intersection(ind, mine, word, labels), "statistic": ind.statistics[0][0],
+            out.append({**_intersection(ind, mine, word, labels), "statistic": ind.primary_statistic,
                         "breakdown": breakdown})
     return out
 
@@ -89,7 +89,7 @@ def categories(ind: Indicator, rows: pd.DataFrame, statistic: str) -> list[dict]
 def funnel(ind: Indicator, rows: pd.DataFrame, provider: str) -> dict | None:
     """The funnel plot of all people by provider for one indicator (every provider's totals in
     ``rows``), with the ethnic groups outside the limits around the all-provider value."""
-    mine = rows[(rows["indicator_id"] == ind.id) & (rows["statistic"] == ind.statistics[0][0])]
+    mine = rows[(rows["indicator_id"] == ind.id) & (rows["statistic"] == ind.primary_statistic)]
     totals = mine[mine["breakdown"] == "total"]
     target = totals[totals["provider"] == "ALL"]["value"]
     others = totals[(totals["provider"] != "ALL") & totals["value"].notna() & totals["denominator"].notna()
@@ -106,7 +106,7 @@ def funnel(ind: Indicator, rows: pd.DataFrame, provider: str) -> dict | None:
               "interval": fmt_interval(r["lower_95"], r["upper_95"]), "position": r["funnel_position"],
               "emphasis": r["provider"] == provider}
              for _, r in others.sort_values("provider").iterrows()]
-    return {"id": ind.id, "title": ind.title, "unit": ind.unit, "statistic": ind.statistics[0][0],
+    return {"id": ind.id, "title": ind.title, "unit": ind.unit, "statistic": ind.primary_statistic,
             "chart": Markup(svg), "alt": alt, "rows": table,
             "target": fmt_number(target), "outliers": _outliers(ind, mine, provider),
             "above": _positions(others, "above"), "below": _positions(others, "below"),
@@ -149,7 +149,7 @@ def _funnel_alt(ind: Indicator, others: pd.DataFrame, target: float, provider: s
 
 def change_row(ind: Indicator, rows: pd.DataFrame) -> dict | None:
     """All people's value last year and this, with the change and its interval (None without last year)."""
-    total = rows[(rows["statistic"] == ind.statistics[0][0]) & (rows["breakdown"] == "total")]
+    total = rows[(rows["statistic"] == ind.primary_statistic) & (rows["breakdown"] == "total")]
     if total.empty or "previous_value" not in rows.columns or rows["previous_value"].isna().all():
         return None
     r = total.iloc[0]
@@ -171,7 +171,7 @@ def change(rows: pd.DataFrame, catalogue: list[Indicator]) -> dict:
         row = change_row(ind, mine)
         if row:
             table.append(row)
-            sentences.extend(change_sentences(ind, mine[mine["statistic"] == ind.statistics[0][0]]))
+            sentences.extend(change_sentences(ind, mine[mine["statistic"] == ind.primary_statistic]))
     return {"available": bool(table), "rows": table, "sentences": sentences}
 
 
@@ -206,9 +206,9 @@ def not_known(rows: pd.DataFrame, catalogue: list[Indicator]) -> list[dict]:
     """How many people or events in each indicator have ethnicity not known (counted in totals)."""
     out = []
     for ind in catalogue:
-        r = rows[(rows["indicator_id"] == ind.id) & (rows["statistic"] == ind.statistics[0][0])
+        r = rows[(rows["indicator_id"] == ind.id) & (rows["statistic"] == ind.primary_statistic)
                  & (rows["breakdown"] == "ethnic_group") & (rows["group_code"] == "NOT_KNOWN")]
-        total = rows[(rows["indicator_id"] == ind.id) & (rows["statistic"] == ind.statistics[0][0])
+        total = rows[(rows["indicator_id"] == ind.id) & (rows["statistic"] == ind.primary_statistic)
                      & (rows["breakdown"] == "total")]
         if len(r):
             out.append({"indicator": ind.title, "count": vm.cells(ind, r.iloc[0])["numerator"],

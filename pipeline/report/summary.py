@@ -1,9 +1,17 @@
 """The report's sentences, written from the published statistics.
 
 Only what the numbers support: a difference is reported only when its ratio's 95% interval
-excludes 1 ('higher' or 'lower'), never for 'similar', never from a suppressed or undefined
-row, and always with its interval. Whether a difference is a worse or better result comes from
-the catalogue's ``higher_is``.
+excludes 1 ('higher' or 'lower'), never for 'similar', never from a suppressed or undefined row,
+and always with both groups' values and the ratio's interval. Whether a difference is a worse or
+better result comes from the catalogue's ``higher_is``.
+
+The summary's rule (report.md): coercion first (detention, section 136, community treatment
+orders, restrictive practice), then outcomes, experience and access. For each ethnic group the
+standardised comparison where one is published, otherwise the crude one, saying which. Every
+coercion measure from CO01 to CO05 gets a line, a finding or why there is none; the other domains
+give their largest differences, worse or better results before neutral ones, or one line saying
+why there are none. A finding that repeats another (same group, same ratio and interval) is said
+once. A finding from a measure whose own ethnicity recording is below the warning threshold says so.
 """
 
 from __future__ import annotations
@@ -12,22 +20,49 @@ import pandas as pd
 
 from pipeline import contract, disclosure
 from pipeline.indicators import STANDARDISED, Indicator
+from pipeline.report.quality_view import SHORT
 from pipeline.report.format import (fmt_change, fmt_change_interval, fmt_interval, fmt_number,
                                     fmt_ratio_sentence, log_size, missing)
 
-SUMMARY_LIMIT = 8
 COMPARATOR_LABEL = "White British"
+DOMAIN_ORDER = {"coercion": "Coercion and restrictive practice", "outcomes": "Outcomes",
+                "experience": "Experience of services", "access": "Access to services"}
+ALWAYS = ("CO01", "CO02", "CO03", "CO04", "CO05")  # coercion measures the summary always covers
+PER_DOMAIN = 4
+GROUP_PEOPLE = {"WHITE": "White people", "MIXED": "people of Mixed ethnicity", "ASIAN": "Asian people",
+                "BLACK": "Black people", "OTHER": "people from Other ethnic groups",
+                "NOT_KNOWN": "people whose ethnicity is not known"}
+WHITE_NOTE = " (a group that includes White British people)"
 
 
-def headline_statistic(ind: Indicator) -> str:
-    """The statistic the summary uses: the age-sex standardised rate where published (the fairer
-    comparison between groups with different age profiles), else the indicator's first."""
-    return STANDARDISED if ind.standardised else ind.statistics[0][0]
+def people(group_code: str) -> str:
+    """'Black people', 'people from Other ethnic groups'."""
+    return GROUP_PEOPLE.get(group_code, group_code)
+
+
+def headline_statistic(ind: Indicator, rows: pd.DataFrame | None = None) -> str:
+    """The statistic a chart of the board paper shows: the age-sex standardised rate (the fairer
+    comparison between groups with different age profiles) where it is published for every ethnic
+    group that has a crude rate, else the primary statistic."""
+    if not ind.standardised:
+        return ind.primary_statistic
+    if rows is None:
+        return STANDARDISED
+    groups = rows[(rows["indicator_id"] == ind.id) & (rows["breakdown"] == "ethnic_group")
+                  & (rows["group_code"] != "NOT_KNOWN")]
+    crude = groups[groups["statistic"] == ind.primary_statistic].set_index("group_code")["value"].notna()
+    standard = groups[groups["statistic"] == STANDARDISED].set_index("group_code")["value"].notna()
+    return STANDARDISED if len(standard) and standard.reindex(crude.index, fill_value=False)[crude].all() else ind.primary_statistic
 
 
 def with_value(ind: Indicator, value) -> str:
     """'37.2% of referrals' or '120.4 per 100,000 population'."""
     return f"{fmt_number(value)}{ind.unit}" if ind.unit.startswith("%") else f"{fmt_number(value)} {ind.unit}"
+
+
+def value_words(ind: Indicator, value, statistic: str) -> str:
+    """A value as its sentence writes it: '37.2%' for a percentage, '228.0' for a rate."""
+    return f"{fmt_number(value)}%" if ind.method == "proportion" else fmt_number(value)
 
 
 def significant(rows: pd.DataFrame) -> pd.DataFrame:
@@ -50,34 +85,119 @@ def assessment(ind: Indicator, significance: str) -> str:
     return "worse" if bad else "better"
 
 
-def difference_sentence(ind: Indicator, row: pd.Series) -> str:
-    """One significant difference as a sentence a non-statistician can read."""
-    group = contract.ETHNIC_GROUPS.get(row["group_code"], row["group_label"])
+def comparator_row(rows: pd.DataFrame, row: pd.Series) -> pd.Series | None:
+    """The White British row a group's row is compared with (same provider, indicator, statistic)."""
+    own = rows[(rows["provider"] == row["provider"]) & (rows["indicator_id"] == row["indicator_id"])
+               & (rows["statistic"] == row["statistic"]) & (rows["breakdown"] == "ethnic_category")
+               & (rows["group_code"] == contract.COMPARATOR_CODE)]
+    return None if own.empty else own.iloc[0]
+
+
+def difference_sentence(ind: Indicator, row: pd.Series, rows: pd.DataFrame | None = None) -> str:
+    """One significant difference as a sentence: both groups' values, the ratio with its interval,
+    which statistic, and whether it is a worse or better result."""
+    group = people(row["group_code"])
+    statistic = row["statistic"]
     ratio, ci = fmt_ratio_sentence(row["comparator_ratio"], row["ratio_lower_95"], row["ratio_upper_95"])
-    adjusted = ", after allowing for differences in age and sex" if row["statistic"] == STANDARDISED else ""
-    if ind.method in ("rate", "proportion", "event_rate"):
-        if row["significance"] == "higher":
-            text = (f"{group} people were {ratio} times as likely as {COMPARATOR_LABEL} people to {ind.phrase} "
-                    f"(95% CI {ci}){adjusted}.")
-        else:
-            text = (f"{group} people were less likely than {COMPARATOR_LABEL} people to {ind.phrase}: "
-                    f"{ratio} times as likely (95% CI {ci}){adjusted}.")
-    else:
-        more = "higher" if row["significance"] == "higher" else "lower"
-        text = (f"{ind.title} was {more} for {group} people than for {COMPARATOR_LABEL} people: {ratio} times "
-                f"the {COMPARATOR_LABEL} value (95% CI {ci}).")
+    own = comparator_row(rows, row) if rows is not None else None
+    mine = ind.sentence.format(value=value_words(ind, row["value"], statistic), statistic=statistic,
+                               group=group + (WHITE_NOTE if row["group_code"] == "WHITE" else ""))
+    versus = "" if own is None or missing(own["value"]) else \
+        f", compared with {value_words(ind, own['value'], statistic)} for {COMPARATOR_LABEL} people"
+    what = {"proportion": "percentage", "mean": "value"}.get(ind.method, "rate")
+    how = ""
+    if statistic == STANDARDISED:
+        how = ", standardised for age and sex"
+    elif ind.standardised:
+        how = " (crude rates: too few events to standardise)"
+    text = f"{mine[:1].upper()}{mine[1:]}{versus}: {ratio} times the {COMPARATOR_LABEL} {what} (95% CI {ci}){how}."
     verdict = assessment(ind, row["significance"])
-    return text + (f" That is a {verdict} result for {group} people." if verdict else "")
+    return text + (f" That is a {verdict} result for {group}." if verdict else "")
 
 
-def summary_sentences(rows: pd.DataFrame, catalogue: list[Indicator], limit: int = SUMMARY_LIMIT) -> dict:
-    """The largest significant differences from White British across the catalogue, largest first,
-    each on the indicator's headline statistic; ``more`` counts those left for the sections."""
-    by_id = {i.id: i for i in catalogue}
-    wanted = rows["indicator_id"].map(lambda i: headline_statistic(by_id[i]) if i in by_id else None)
-    found = significant(rows[rows["statistic"] == wanted])
-    sentences = [difference_sentence(by_id[r["indicator_id"]], r) for _, r in found.head(limit).iterrows()]
-    return {"sentences": sentences, "more": max(len(found) - limit, 0)}
+def no_finding(ind: Indicator, rows: pd.DataFrame) -> str:
+    """Why one measure has nothing to report: no significant difference, White British hidden, or too few."""
+    groups = rows[(rows["breakdown"] == "ethnic_group") & (rows["group_code"] != "NOT_KNOWN")]
+    reasons = groups["suppressed"].fillna("").astype(str)
+    if groups["significance"].isin(["higher", "lower", "similar"]).any():
+        return f"no ethnic group differed significantly from {COMPARATOR_LABEL} people."
+    if reasons.str.endswith(disclosure.COMPARATOR_HIDDEN_RULE).any():
+        return (f"the {COMPARATOR_LABEL} figures are hidden to protect a small count in another group, so no group is "
+                f"compared with {COMPARATOR_LABEL} people.")
+    if reasons.str.endswith(disclosure.COMPARATOR_SMALL_RULE).any():
+        return f"there are too few {COMPARATOR_LABEL} people to compare other groups with them."
+    return f"there are too few people in the ethnic groups to compare them with {COMPARATOR_LABEL} people."
+
+
+def findings(ind: Indicator, rows: pd.DataFrame) -> pd.DataFrame:
+    """A measure's significant differences, each group on its standardised comparison where that
+    is published with an interval, else on the crude one; largest first."""
+    mine = rows[rows["indicator_id"] == ind.id]
+    crude = significant(mine[mine["statistic"] == ind.primary_statistic])
+    if not ind.standardised:
+        return crude
+    standard = mine[(mine["statistic"] == STANDARDISED) & (mine["breakdown"] == "ethnic_group")]
+    compared = standard[standard["comparator_ratio"].notna() & standard["ratio_lower_95"].notna()]
+    chosen = pd.concat([significant(standard), crude[~crude["group_code"].isin(compared["group_code"])]])
+    return chosen.assign(_size=chosen["comparator_ratio"].map(log_size)).sort_values(
+        "_size", ascending=False).drop(columns="_size")
+
+
+def summary_sentences(rows: pd.DataFrame, catalogue: list[Indicator], quality: dict | None = None) -> dict:
+    """The summary by domain, in the rule's order: each domain's bullets (a finding, or for the
+    coercion measures why there is none) or one line saying why it has nothing to report."""
+    flagged = _low_recording(quality)
+    domains, seen, more = [], {}, 0
+    for domain, heading in DOMAIN_ORDER.items():
+        measures = [i for i in catalogue if i.domain == domain]
+        measures.sort(key=lambda i: (i.id not in ALWAYS, i.higher_is == "neutral"))
+        bullets: list[dict] = []
+        for ind in measures:
+            mine = rows[(rows["indicator_id"] == ind.id) & (rows["statistic"] == ind.primary_statistic)]
+            found = findings(ind, rows)
+            for _, r in found.iterrows():
+                key = (r["group_code"], r["comparator_ratio"], r["ratio_lower_95"], r["ratio_upper_95"])
+                if key in seen:  # the same difference from another measure: said once
+                    seen[key]["also"].append(ind.title.lower())
+                    continue
+                bullet = {"measure": ind.title, "text": difference_sentence(ind, r, rows), "also": [],
+                          "quality": flagged.get(ind.quality_table, "")}
+                seen[key] = bullet
+                bullets.append(bullet)
+            if found.empty and ind.id in ALWAYS and len(mine):
+                bullets.append({"measure": ind.title, "text": no_finding(ind, mine)[:1].upper() + no_finding(ind, mine)[1:],
+                                "also": [], "quality": ""})
+        if domain != "coercion":
+            shown = [b for b in bullets][:PER_DOMAIN]
+            more += len(bullets) - len(shown)
+            bullets = shown
+        for b in bullets:
+            b["text"] += f" The same difference was found for {' and '.join(b['also'])}." if b["also"] else ""
+        domains.append({"title": heading, "bullets": bullets,
+                        "none": "" if bullets else _domain_none(measures, rows)})
+    return {"domains": domains, "more": more, "sentences": [b["text"] for d in domains for b in d["bullets"]]}
+
+
+def _domain_none(measures: list[Indicator], rows: pd.DataFrame) -> str:
+    mine = rows[rows["indicator_id"].isin([i.id for i in measures])]
+    if not len(mine):
+        return "Not measured in this report."
+    tested = mine[(mine["breakdown"] == "ethnic_group") & mine["significance"].isin(["higher", "lower", "similar"])]
+    if len(tested):
+        return f"No ethnic group differed significantly from {COMPARATOR_LABEL} people on these measures."
+    return f"There are too few people in the ethnic groups to compare them with {COMPARATOR_LABEL} people."
+
+
+def _low_recording(quality: dict | None) -> dict[str, str]:
+    """Table -> a warning sentence, for each measure population whose ethnicity recording is below
+    the warning threshold (DQ02; the patient index for DQ01)."""
+    if not quality:
+        return {}
+    out = {r["table"]: r["percent"] for r in quality.get("dq02", []) if r["result"] == "below expected"}
+    if quality.get("dq01_below"):
+        out["MHS001MPI"] = quality["dq01_below"]
+    return {table: f"Ethnicity recorded for only {percent} of {SHORT.get(table, 'the people counted')}: this "
+                   "comparison may be biased." for table, percent in out.items()}
 
 
 def indicator_text(ind: Indicator, rows: pd.DataFrame) -> list[str]:
@@ -89,18 +209,11 @@ def indicator_text(ind: Indicator, rows: pd.DataFrame) -> list[str]:
         ci = fmt_interval(t["lower_95"], t["upper_95"])
         out.append(f"All people: {with_value(ind, t['value'])}" + (f" (95% CI {ci})." if ci else "."))
     found = significant(rows)
-    out.extend(difference_sentence(ind, r) for _, r in found.iterrows())
+    out.extend(difference_sentence(ind, r, rows) for _, r in found.iterrows())
     tested = rows[(rows["breakdown"] == "ethnic_group") & rows["significance"].isin(["higher", "lower", "similar"])]
-    reasons = rows.loc[rows["breakdown"] == "ethnic_group", "suppressed"].fillna("").astype(str)
-    if found.empty and not len(tested) and reasons.str.endswith(disclosure.COMPARATOR_HIDDEN_RULE).any():
-        out.append(f"The {COMPARATOR_LABEL} figures are hidden to protect a small count in another group, so no "
-                   f"group is compared with {COMPARATOR_LABEL} people here.")
-    elif found.empty and not len(tested) and reasons.str.endswith(disclosure.COMPARATOR_SMALL_RULE).any():
-        out.append(f"There are too few {COMPARATOR_LABEL} people to compare other groups with them.")
-    elif found.empty and len(tested):
-        out.append(f"No ethnic group was significantly different from {COMPARATOR_LABEL} people.")
-    elif found.empty:
-        out.append(f"There are too few people in the groups to compare them with {COMPARATOR_LABEL} people.")
+    if found.empty:
+        text = no_finding(ind, rows)
+        out.append(text[:1].upper() + text[1:])
     elif len(tested) > len(found):
         out.append(f"The other groups were not significantly different from {COMPARATOR_LABEL} people, "
                    "or were too small to tell.")

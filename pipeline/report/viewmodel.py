@@ -14,15 +14,16 @@ import pandas as pd
 from markupsafe import Markup
 
 from pipeline import contract
-from pipeline.indicators import STANDARDISED, Indicator
+from pipeline.indicators import Indicator
 from pipeline.quality import Decision
 from pipeline.report import sections
 from pipeline.report.cells import cells, ordered_rows, point
 from pipeline.report.charts import interval_chart
 from pipeline.report.format import fmt_date, fmt_number, fmt_share
 from pipeline.report.quality_view import quality_section
-from pipeline.report.summary import (COMPARATOR_LABEL, difference_sentence, direction_text, headline_statistic,
-                                     indicator_text, significant, summary_sentences)
+from pipeline.report.trend_view import trend_section
+from pipeline.report.summary import (difference_sentence, direction_text, headline_statistic, indicator_text,
+                                     no_finding, significant, summary_sentences)
 
 __all__ = ["fmt_number", "provider_context", "indicator_block"]
 
@@ -37,9 +38,11 @@ BRIEF_DIRECTION = {"worse": "Higher is worse.", "better": "Higher is better.",
                    "neutral": "Higher is neither better nor worse in itself."}
 VERDICT = {
     "publish": "Ethnicity is recorded well enough to compare ethnic groups",
-    "warn": "Warning: ethnicity is not recorded as completely as expected, so comparisons between groups may be biased",
+    "warn": "Warning: ethnicity is not recorded as completely as expected",
     "withhold": "Ethnicity is not recorded well enough to compare ethnic groups",
 }
+PARTLY = ("Ethnicity is recorded well enough in the patient index to compare ethnic groups, but less completely for "
+          "some of the measures (see below)")
 
 
 def statistic_panel(ind: Indicator, rows: pd.DataFrame, statistic: str, several: bool) -> dict:
@@ -72,16 +75,16 @@ def indicator_block(ind: Indicator, rows: pd.DataFrame, compared: pd.DataFrame |
     statistic), every statistic's panel, the ethnic categories, the intersectional view, the
     comparison with other providers (from ``compared``) and the change since last year."""
     mine = rows[rows["indicator_id"] == ind.id]
-    statistics = [s for s in [s for s, _ in ind.statistics] + ([STANDARDISED] if ind.standardised else [])
+    statistics = [s for s in ind.published_statistics
                   if (mine["statistic"] == s).any()]
     panels = [statistic_panel(ind, mine, s, len(statistics) > 1) for s in statistics]
-    wanted = headline_statistic(ind)
+    wanted = headline_statistic(ind, rows)
     headline = next((p for p in panels if p["statistic"] == wanted), panels[0] if panels else None)
     return {
         "id": ind.id,
         "anchor": ind.id.lower(),
         "title": ind.title,
-        "definition": f"{ind.numerator}, {ind.unit}. Denominator: {ind.denominator[:1].lower()}{ind.denominator[1:]}.",
+        "definition": ind.definition,
         "direction": direction_text(ind),
         "brief": f"{ind.numerator}, {ind.unit}. {BRIEF_DIRECTION.get(ind.higher_is, BRIEF_DIRECTION['neutral'])}",
         "caveats": list(ind.caveats),
@@ -99,11 +102,9 @@ def finding(ind: Indicator, rows: pd.DataFrame) -> str:
     British people, and which other groups differed; or why there is none."""
     found = significant(rows)
     if found.empty:
-        tested = rows[(rows["breakdown"] == "ethnic_group") & rows["significance"].isin(["higher", "lower", "similar"])]
-        if len(tested):
-            return f"No ethnic group differed significantly from {COMPARATOR_LABEL} people."
-        return f"Too few people in the ethnic groups to compare them with {COMPARATOR_LABEL} people."
-    text = difference_sentence(ind, found.iloc[0])
+        text = no_finding(ind, rows)
+        return text[:1].upper() + text[1:]
+    text = difference_sentence(ind, found.iloc[0], rows)
     others = [f"{contract.ETHNIC_GROUPS.get(r['group_code'], r['group_label'])} ({r['significance']})"
               for _, r in found.iloc[1:].iterrows()]
     if others:
@@ -117,7 +118,7 @@ def chart_alt_text(ind: Indicator, rows: pd.DataFrame, statistic: str) -> str:
     found = significant(rows)
     if found.empty:
         return f"{lead} No ethnic group differs significantly from White British people."
-    return f"{lead} The largest difference: {difference_sentence(ind, found.iloc[0])}"
+    return f"{lead} The largest difference: {difference_sentence(ind, found.iloc[0], rows)}"
 
 
 def provider_context(
@@ -132,10 +133,11 @@ def provider_context(
     params: dict,
     inputs: list[dict],
     all_rows: pd.DataFrame | None = None,
+    trend_rows: pd.DataFrame | None = None,
 ) -> dict:
     """Everything one provider's (or ALL's) report shows in either edition, formatted. ``all_rows``
     is every provider's published rows (at least their totals and ethnic groups), for the
-    comparison with other providers."""
+    comparison with other providers; ``trend_rows`` its rows of trend.csv."""
     config = params["config"]
     context = {
         "lang": "en-GB",
@@ -163,14 +165,16 @@ def provider_context(
                 "indicators": [indicator_block(i, rows, compared, provider) for i in catalogue if i.domain == d]}
                for d, heading in DOMAINS.items()]
     domains = [d for d in domains if d["indicators"]]
+    quality_view = quality_section(quality, provider)
+    if decision.decision == "publish" and quality_view and quality_view["below"]:
+        context["decision"]["verdict"] = PARTLY
     return {
         **context,
-        "summary": summary_sentences(rows, catalogue),
-        "quality": quality_section(quality, provider),
+        "summary": summary_sentences(rows, catalogue, quality_view),
+        "quality": quality_view,
         "domains": domains,
-        # The trend of the main gaps over up to five years (issue 13, comparisons) goes here; the
-        # templates show its section only when the view-model has it.
-        "trend": None,
+        # The trend of the main gaps over up to five years; the templates show it when there is one.
+        "trend": trend_section(trend_rows, catalogue),
         "comparison": [b["funnel"] for d in domains for b in d["indicators"] if b["funnel"]],
         "change": sections.change(rows, catalogue),
         "suppression_rules": sections.suppression_rules(rows),

@@ -57,8 +57,7 @@ class Events:
         owner = np.repeat(np.arange(len(people)), n_ref)
         m = len(owner)
         day = self.start + rng.integers(0, self.end - self.start + 1, m)
-        group = self.p.group[people.stratum[owner]]
-        justice = rng.random(m) < np.array([P.JUSTICE_SHARE[g] for g in P.GROUPS])[group]
+        justice = rng.random(m) < self.rate["justice"][owner]
         emergency = ~justice & (rng.random(m) < P.ED_SHARE)
         vocab = list(P.OTHER_SOURCES) + list(contract.JUSTICE_REFERRAL_CODES) + list(contract.EMERGENCY_DEPARTMENT_CODES)
         source = _pick(rng, P.OTHER_SOURCES, m)
@@ -140,7 +139,9 @@ class Events:
         # incidents: inside the restrained person's first spell and inside the year
         owners, first = np.unique(owner, return_index=True)
         spell = first[np.searchsorted(owners, np.flatnonzero(restrained))]
-        inc_spell = np.repeat(spell, 1 + rng.poisson(self.spec.incidents_per_person, len(spell)))
+        # incidents per restrained person: mean (1 + incidents_per_person) x the planted factor (trends.plant)
+        mean = (1 + self.spec.incidents_per_person) * self.rate["incidents"][restrained]
+        inc_spell = np.repeat(spell, 1 + rng.poisson(np.maximum(mean - 1, 0.0)))
         inc_day = _within(rng, start[inc_spell], np.minimum(stop[inc_spell], end))
         inc_ids = self._ids("I", len(inc_spell))
         self.restrained_spells = np.unique(spell)

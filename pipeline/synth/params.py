@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 DEFAULT_SEED = 20240401
-DEFAULT_YEARS = ("2023-24", "2024-25")
+DEFAULT_YEARS = ("2020-21", "2021-22", "2022-23", "2023-24", "2024-25")
 
 
 @dataclass(frozen=True)
@@ -26,14 +26,16 @@ class Scale:
     incidents_per_person: float  # restrictive intervention incidents = 1 + Poisson(this)
     faults: bool  # duplicated ids, unknown persons, bad dates (not in the sample)
     size_spread: float  # lognormal sd of provider population sizes
+    narrowing_every: int  # every n-th provider by minority population narrows its gaps (GAP_TRENDS)
 
 
 SCALES: dict[str, Scale] = {
-    # The sample keeps one referral and about one contact per person so data/sample stays ~5 MB;
-    # indicators are per person or per referral, so their truth is unaffected.
-    "sample": Scale(3, 75_000, "csv", 0.0, 1.0, 0.05, 250, 2.0, False, 0.0),
-    "region": Scale(10, 450_000, "parquet", 0.46, 5.4, 0.3, 250, 5.5, True, 0.3),
-    "national": Scale(60, 945_000, "parquet", 0.46, 5.4, 0.3, 250, 5.5, True, 0.35),
+    # The sample keeps one referral and about one contact per person, and a smaller population, so
+    # five years of data/sample stay under 6 MB; indicators are per person or per referral, so
+    # their truth is unaffected.
+    "sample": Scale(3, 25_000, "csv", 0.0, 1.0, 0.05, 250, 2.0, False, 0.0, 3),
+    "region": Scale(10, 450_000, "parquet", 0.46, 5.4, 0.3, 250, 5.5, True, 0.3, 2),
+    "national": Scale(60, 945_000, "parquet", 0.46, 5.4, 0.3, 250, 5.5, True, 0.35, 8),
 }
 SAMPLE_WHITE_BRITISH = (0.42, 0.78, 0.93)  # inner city, mixed, rural
 SAMPLE_VALID_SHARE = (0.93, 0.87, 0.92)  # the second provider gets the report's warning
@@ -77,8 +79,26 @@ AGE_FACTORS = {
 }
 SEX_FACTORS = {"contact": {"1": 0.95, "2": 1.05}, "coercion": {"1": 1.25, "2": 0.75},
                "talking_therapies": {"1": 0.75, "2": 1.25}}
-# The Black detention rate grows 7% a year from 2023-24 (ratio ~3.5 in 2022-23, ~4.0 in 2024-25).
-BLACK_DETENTION_TREND = {"per_year": 0.07, "base_year": 2023}
+# The national detention trend: at 'steady' providers the Black detention rate grows by this share
+# a year (factor 1 in 2023-24); with the 'narrowing' providers' fall (GAP_TRENDS) the national ratio
+# is ~3.5 in 2022-23 and ~4.0 in 2024-25.
+BLACK_DETENTION_TREND = {"per_year": 0.12, "base_year": 2023}
+# Planted trends in the gap to White British (issue 13). Providers ranked by minority (not White
+# British) population take turns: every Scale.narrowing_every-th (the largest first) is 'narrowing',
+# the others 'steady'. At a narrowing provider the group's rate behind each key indicator is
+# multiplied by (1 + per_year) ** (year - base_year); at a steady one it is unchanged, apart from the
+# national detention trend above. White British rates never change, so the ratio to White British
+# moves exactly as the group's rate. Sized for a group x year test over five years at a region-scale
+# provider with a large minority population (power in truth.json 'gap_trends'); base years keep the
+# national figures of synthetic.md true in the years they name (restraint 2021-22, the rest 2023-24).
+GAP_TRENDS = {
+    "CO01": {"group": "BLACK", "kind": "detention", "per_year": -0.15, "base_year": 2023},
+    "CO02": {"group": "BLACK", "kind": "section136", "per_year": -0.18, "base_year": 2023},
+    "CO04": {"group": "BLACK", "kind": "restrictive", "per_year": -0.2, "base_year": 2021},
+    "CO05": {"group": "BLACK", "kind": "interventions", "per_year": -0.2, "base_year": 2021},
+    "AC02": {"group": "BLACK", "kind": "justice", "per_year": -0.08, "base_year": 2023},
+    "OU01": {"group": "ASIAN", "kind": "recovery", "per_year": 0.06, "base_year": 2023},
+}
 PROVIDER_VARIATION = 0.15  # each provider's rates are the defaults x U(0.85, 1.15), per kind
 
 # A few people in contact are 'acute': they carry most coercive events and are the ones most

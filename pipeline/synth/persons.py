@@ -119,9 +119,10 @@ def mpi_columns(rng: np.random.Generator, p: Provider, people: People, ids: IdSp
 
 
 def per_person_rates(rates: dict, people: People) -> dict[str, np.ndarray]:
-    """Each seen person's expected coercive events: acute people carry ACUTE_EVENT_SHARE of them."""
+    """Each seen person's expected coercive events (acute people carry ACUTE_EVENT_SHARE of them), and
+    their stratum's justice share of referrals and incidents per restrained person factor."""
     s = people.stratum
-    out = {}
+    out = {"justice": rates["justice"][s], "incidents": rates["incidents"][s]}
     for kind in P.COERCIVE:
         base = np.divide(rates[kind], rates["contact"], out=np.zeros_like(rates[kind]), where=rates["contact"] > 0)[s]
         scale = np.where(people.acute, P.ACUTE_EVENT_SHARE / P.ACUTE_SHARE,

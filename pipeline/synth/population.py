@@ -38,6 +38,7 @@ class Provider:
     white_british: float
     deprivation: float  # -1 least to +1 most deprived catchment
     factors: dict[str, float]
+    trend: str = "steady"  # its planted gap trends: narrowing | steady (rates.assign_roles)
     # strata arrays (filled by build_population)
     la: np.ndarray = field(default=None, repr=False)
     ons: np.ndarray = field(default=None, repr=False)  # index into contract.CENSUS_ETHNIC_GROUPS
@@ -59,7 +60,7 @@ class Provider:
     def summary(self) -> dict:
         return {"code": self.code, "name": self.name, "las": self.las, "white_british": round(self.white_british, 4),
                 "deprivation": round(self.deprivation, 4), "rate_factors": {k: round(v, 4) for k, v in self.factors.items()},
-                "population": int(self.count.sum())}
+                "population": int(self.count.sum()), "trend": self.trend}
 
 
 def make_providers(rng: np.random.Generator, scale: str) -> list[Provider]:
@@ -122,21 +123,6 @@ def _build_population(rng: np.random.Generator, p: Provider, size: float) -> Non
                 expected.append(size * w * shares[oi] * ages * sex_share)
     p.la, p.ons, p.sex, p.band = (np.array(x, dtype=np.int64) for x in (la_i, ons_i, sex_i, band_i))
     p.count = rng.poisson(np.concatenate(expected)).astype(np.int64)
-
-
-def stratum_rates(p: Provider, start_year: int) -> dict[str, np.ndarray]:
-    """Per resident per year, per stratum and kind: group rate x age x sex x provider factor."""
-    out = {}
-    for kind, by_group in P.RATES.items():
-        axis = P.RATE_AXIS[kind]
-        rate = np.array([by_group[g] for g in P.GROUPS])[p.group]
-        rate = rate * np.array([P.AGE_FACTORS[axis][b] for b in contract.AGE_BANDS])[p.band]
-        rate = rate * np.array([P.SEX_FACTORS[axis][s] for s in SEXES])[p.sex]
-        out[kind] = rate * p.factors[kind]
-    trend = P.BLACK_DETENTION_TREND
-    black = p.group == P.GROUPS.index("BLACK")
-    out["detention"][black] *= (1 + trend["per_year"]) ** (start_year - trend["base_year"])
-    return out
 
 
 def fsum(values: np.ndarray) -> float:

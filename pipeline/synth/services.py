@@ -34,7 +34,7 @@ def talking_therapies(rng: np.random.Generator, p: Provider, rates: dict, valid_
     ended = rng.random(n) < P.TT_ENDED_IN_YEAR
     finished = ended & (rng.random(n) < _lookup(P.TT_FINISHED, group))
     case = rng.random(n) < P.TT_CASENESS
-    recovered = finished & case & (rng.random(n) < _lookup(P.TT_RECOVERY, group))
+    recovered = finished & case & (rng.random(n) < rates["recovery"][s])
     sessions = np.where(finished, 2 + rng.poisson(5, n), np.where(ended, rng.integers(0, 2, n), rng.poisson(1.5, n)))
     phq0 = np.where(case, _between(rng, 10, 27, n), _between(rng, 0, 9, n))
     gad0 = np.where(case, _between(rng, 8, 21, n), _between(rng, 0, 7, n))

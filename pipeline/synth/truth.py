@@ -14,11 +14,12 @@ import math
 import numpy as np
 
 from pipeline.synth import params as P
+from pipeline.synth import rates as R
 from pipeline.synth.ethnicity import N_TRUE, NOT_VALID, RECORDED_GROUP, recording_matrix
-from pipeline.synth.population import CENSUS, TRUE_CODES, Provider, fsum
+from pipeline.synth.population import CENSUS, TRUE_CODES, Provider, fsum, imd_mix
 from pipeline.synth.services import good_experience, survey_frame
 
-RATE_INDICATORS = ("AC01", "CO01", "CO03", "CO04")
+RATE_INDICATORS = ("AC01", "CO01", "CO02", "CO03", "CO04")
 SHARE_INDICATORS = ("AC02", "OU01", "EX01")
 
 
@@ -43,23 +44,40 @@ def provider_expectations(p: Provider, rates: dict, valid: float, tt_valid: floa
         return _recorded(events_normal, t, normal) + _recorded(events_acute, t, acute)
 
     out = {"AC01": (coercive(seen * (1 - a), seen * a), None)}
-    for ind, kind in (("CO01", "detention"), ("CO03", "cto")):
+    spread = fsum(imd_mix(p)[0] * imd_mix(p)[1] ** 2)  # E[IMD factor^2]: detentions only
+    for ind, kind, f2 in (("CO01", "detention", spread), ("CO02", "section136", 1.0), ("CO03", "cto", 1.0)):
         events = p.count * rates[kind]
         out[ind] = (coercive(events * (1 - share), events * share), None)
-    per_person = np.divide(rates["restrictive"], rates["contact"], out=np.zeros_like(seen), where=rates["contact"] > 0)
-    p_acute = np.minimum(1.0, per_person * share / a)
-    p_normal = np.minimum(1.0, per_person * (1 - share) / (1 - a))
+        # E[sum of squared events per person]: a person's events are Poisson, so the group's count
+        # is overdispersed by 1 + lambda (repeat detentions); gaps.py uses it for the power
+        per_seen = np.divide(rates[kind], rates["contact"], out=np.zeros_like(seen), where=rates["contact"] > 0)
+        lam_n, lam_a = per_seen * (1 - share) / (1 - a), per_seen * share / a
+        out[f"{ind}_second_moment"] = (coercive(events * (1 - share) * (1 + lam_n * f2),
+                                                events * share * (1 + lam_a * f2)), None)
+    classes = R.person_classes(rates)
+    p_normal, p_acute = classes["restrained"]
     out["CO04"] = (coercive(seen * (1 - a) * p_normal, seen * a * p_acute), None)
+    # CO05 for the gap trends only: interventions over hospital spells (bed days are spells x the
+    # same mean stay in every group, which cancels in a ratio to White British)
+    incidents, types = (1 + spec.incidents_per_person) * rates["incidents"], 1 + P.TYPES_PER_INCIDENT
+    per_held = incidents * types
+    s_normal, s_acute = classes["spells"]
+    out["CO05"] = (coercive(seen * (1 - a) * p_normal * per_held, seen * a * p_acute * per_held),
+                   coercive(seen * (1 - a) * s_normal, seen * a * s_acute))
+    # a restrained person's interventions X: E[X^2] / E[X] (incidents 1 + Poisson, types 1 + Poisson)
+    square = (incidents * P.TYPES_PER_INCIDENT + (incidents - 1) * types ** 2 + per_held ** 2) / per_held
+    out["CO05_second_moment"] = (coercive(seen * (1 - a) * p_normal * per_held * square,
+                                          seen * a * p_acute * per_held * square), None)
     refs = 1 + spec.extra_referrals
     ref_den = coercive(seen * (1 - a) * refs + seen * P.NOT_SEEN_SHARE * refs, seen * a * refs)
-    justice = _lookup(P.JUSTICE_SHARE, g)
+    justice = rates["justice"]
     ref_num = coercive((seen * (1 - a) + seen * P.NOT_SEEN_SHARE) * refs * justice, seen * a * refs * justice)
     out["AC02"] = (ref_num, ref_den)
     tt_matrix = np.zeros((N_TRUE, N_TRUE + 1))
     tt_matrix[:, :N_TRUE] = tt_valid * np.eye(N_TRUE)
     tt_matrix[:, NOT_VALID] = 1 - tt_valid
     tt_den = p.count * rates["talking_therapies"] * P.TT_ENDED_IN_YEAR * P.TT_CASENESS * _lookup(P.TT_FINISHED, g)
-    out["OU01"] = (_recorded(tt_den * _lookup(P.TT_RECOVERY, g), t, tt_matrix), _recorded(tt_den, t, tt_matrix))
+    out["OU01"] = (_recorded(tt_den * rates["recovery"], t, tt_matrix), _recorded(tt_den, t, tt_matrix))
     survey_matrix = np.zeros_like(tt_matrix)
     own = 1 - P.SURVEY_BLANK_ETHNICITY - P.SURVEY_NOT_STATED
     survey_matrix[:, :N_TRUE] = own * np.eye(N_TRUE)
@@ -88,7 +106,7 @@ def _population(p: Provider) -> dict[str, float]:
     return out
 
 
-def _add(total: dict | None, exp: dict) -> dict:
+def add(total: dict | None, exp: dict) -> dict:
     """Sum two providers' expectations (people belong to one provider, so ALL is a plain sum)."""
     if total is None:
         return {k: dict(v) if k == "population" else (v[0].copy(), None if v[1] is None else v[1].copy())
@@ -117,8 +135,8 @@ def rows(year: str, provider: str, exp: dict) -> list[dict]:
             if d <= 0 or (den is None and code == "NOT_KNOWN"):
                 continue
             out.append({"year": year, "provider": provider, "indicator_id": ind, "breakdown": breakdown,
-                        "group_code": code, "value": n / d * (1e5 if den is None else 100.0),
-                        "expected_numerator": n, "denominator": d})
+                        "group_code": code, "value": round_sig(n / d * (1e5 if den is None else 100.0), 7),
+                        "expected_numerator": round_sig(n, 7), "denominator": round_sig(d, 7)})
     return out
 
 
@@ -128,7 +146,7 @@ def year_truth(year: str, per_provider: dict[str, dict]) -> tuple[list[dict], di
     out = []
     for code, exp in per_provider.items():
         out += rows(year, code, exp)
-        total = _add(total, exp)
+        total = add(total, exp)
     out += rows(year, "ALL", total)
     pop = total["population"]
     derived = {
@@ -150,3 +168,8 @@ def _rate(num: np.ndarray, pop: dict, group: str) -> float:
 
 def _ratio(num: np.ndarray, pop: dict, a: str, b: str) -> float:
     return _rate(num, pop, a) / _rate(num, pop, b)
+
+
+def round_sig(x: float, digits: int) -> float:
+    """Enough significant digits for any test, and short lines in truth.json."""
+    return float(f"{x:.{digits}g}")
