@@ -127,7 +127,9 @@ def test_every_summary_covers_detention_and_restrictive_practice_with_both_rates
     """issue 13: every provider's summary says something about detention and restrictive practice
     (a finding, or why there is none), and every finding gives both groups' values and the ratio."""
     for pdf in sorted((published / "reports").glob("*.pdf")):
-        summary = _text(pdf).split("Summary", 1)[1].split("About this audit", 1)[0]
+        # the Summary section, not its line in the contents: from the heading alone on its line
+        summary = re.split(r"(?m)^\s*Summary\s*$", _text(pdf), maxsplit=1)[1]
+        summary = re.split(r"(?m)^\s*About this audit\s*$", summary, maxsplit=1)[0]
         flat = " ".join(summary.split())
         for measure in ("Detentions under the Mental Health Act:", "People subject to restrictive intervention:",
                         "Restrictive interventions per occupied bed days:"):
@@ -159,3 +161,24 @@ def test_a_white_british_count_hidden_as_a_complement_says_so_in_the_pdf(tmp_pat
     text = " ".join(_text(render_pdf(context, tmp_path / "ALL.pdf", "2025-07-15")).split())
     assert "White British figures are hidden to protect a small count in another group" in text
     assert "too few people" not in text.lower()
+
+
+def test_the_sample_reports_show_the_trend_of_the_gaps(published):
+    """issue 13: the five-year sample's trend.csv covers every year and key measure, and each board
+    paper shows the trend section with a sentence per key measure whose verdict is trend.csv's."""
+    from conftest import sample_years
+    from pipeline.indicators import load_catalogue
+
+    trend = pd.read_csv(published / "data" / "trend.csv", dtype={"provider": str, "year": str})
+    keys = [i for i in load_catalogue() if i.trend]
+    assert sorted(trend["year"].unique()) == sample_years() and len(sample_years()) == 5
+    assert set(trend["indicator_id"]) == {i.id for i in keys}
+    assert trend["gap_trend"].isin(["narrowing", "widening", "no significant change"]).any()
+    for pdf in sorted((published / "reports").glob("*.pdf")):
+        text = " ".join(_text(pdf).split())
+        section = text.split("The trend of the main gaps", 2)[-1].split("Data quality", 1)[0]
+        for ind in keys:
+            assert f"{ind.title}:" in section, (pdf.name, ind.id)
+        tested = trend[(trend["provider"] == pdf.stem) & (trend["gap_trend"] != "") & trend["gap_trend"].notna()]
+        if len(tested):  # 'has not changed significantly', 'has narrowed', 'has widened'
+            assert "has not changed significantly" in section or "has narrowed" in section or "has widened" in section

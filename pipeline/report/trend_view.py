@@ -1,5 +1,6 @@
 """The trend of the main gaps: for each key measure, the group furthest from White British in the
-latest year, its ratio in each year with the 95% interval, and whether the gap changed."""
+latest year (a group other than White, and one whose gap could be tested, where there is one), its
+ratio in each year with the 95% interval, and whether the gap changed."""
 
 from __future__ import annotations
 
@@ -41,12 +42,15 @@ def _gap(ind: Indicator, rows: pd.DataFrame) -> dict | None:
         return {"title": ind.title, "panel": "", "points": [], "table": [],
                 "finding": f"There are too few people to compare ethnic groups with {COMPARATOR_LABEL} people in "
                            f"{latest['year'].iloc[0]}."}
-    # The main gap: the group furthest from White British among the significant differences; where
-    # there is none, the group with the most people or events (the most precise comparison).
+    # The main gap: a group other than White (which holds White British people themselves) where
+    # one can be compared, one whose gap could be tested over the years before one that could not;
+    # then the group furthest from White British among the significant differences, and where there
+    # is none, the group with the most people or events (the most precise comparison).
     size = compared["comparator_ratio"].map(lambda r: abs(math.log(r)) if r > 0 else 0.0)
     significant = compared["ratio_lower_95"].gt(1) | compared["ratio_upper_95"].lt(1)
-    order = size.where(significant, -1.0), compared["numerator"].astype(float)
-    main = compared.assign(_s=order[0], _n=order[1]).sort_values(["_s", "_n"], ascending=False).iloc[0]
+    main = compared.assign(_w=compared["group_code"] != "WHITE", _t=compared["gap_trend"].fillna("") != "",
+                           _s=size.where(significant, -1.0), _n=compared["numerator"].astype(float))
+    main = main.sort_values(["_w", "_t", "_s", "_n"], ascending=False).iloc[0]
     series = rows[rows["group_code"] == main["group_code"]].sort_values("year")
     points, table = [], []
     for _, r in series.iterrows():
