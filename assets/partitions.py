@@ -68,6 +68,13 @@ class YearsWithExtracts(dg.Executor):
             input_files(Path(AuditRun(**config).extracts), year)  # BadInput names the folder and the years there
         yield from self.inner.execute(plan_context, execution_plan)
 
+    def __getattr__(self, name: str):
+        # everything else is the wrapped executor's (the Celery executor's workers read its broker,
+        # backend and app arguments from the run's executor)
+        if name == "inner":
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
     @property
     def retries(self):
         return self.inner.retries

@@ -142,12 +142,15 @@ def write_manifest(folder: Path, *, inputs: list[dict], parameters: dict, versio
 
 
 def published_years(folder: Path) -> list[Path]:
-    """The publications to verify: ``folder`` itself when it holds a manifest, else each year in it
-    that does; a folder with neither is refused, saying which folder to give."""
+    """The publications to verify: ``folder`` itself when it holds a manifest (or is a publication
+    without one), else each year in it that has one; a folder with neither is refused, saying which
+    folder to give."""
     folder = Path(folder)
     if (folder / MANIFEST).is_file():
         return [folder]
     years = sorted(p.parent for p in folder.glob(f"*/{MANIFEST}")) if folder.is_dir() else []
+    if not years and any((folder / part).is_dir() for part in ("data", "reports", "validation")):
+        return [folder]  # a publication that lost its manifest: verify says so
     if not years:
         found = "does not exist" if not folder.exists() else f"holds no {MANIFEST}, nor does any folder in it"
         raise ConfigError(f"{folder} {found}: give a published year, e.g. out/2024-25, or the folder of years, "

@@ -105,7 +105,7 @@ def _verify_cli(folder: Path, capsys) -> tuple[int, str]:
 def test_verify_says_plainly_when_there_is_no_publication_to_check(tmp_path, earlier, capsys):
     out, year = earlier
     status, message = _verify_cli(tmp_path / "nowhere", capsys)
-    assert status == 2 and "is not a folder" in message and "Traceback" not in message
+    assert status == 2 and "does not exist" in message and "give a published year" in message and "Traceback" not in message
     (out / year / "manifest.json").write_text("{not json", encoding="utf-8")
     status, message = _verify_cli(out / year, capsys)
     assert status == 1 and "manifest.json is not valid JSON" in message
