@@ -26,8 +26,9 @@ $(STAMP): pyproject.toml requirements.lock scripts/install-system-deps.sh
 run: setup
 	$(VENV)/bin/mhaudit run
 
+# Two pytest workers (one per core); a test file stays on one worker, so its module fixtures are built once.
 test: setup
-	$(VENV)/bin/python -m pytest -q
+	$(VENV)/bin/python -m pytest -q -n 2 --dist loadfile
 
 bench: setup
 	$(VENV)/bin/python -m benchmarks.run

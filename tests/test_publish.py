@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import ROOT, SAMPLE, publish_sample, sample_years
+from conftest import ROOT, SAMPLE, publish_sample, sample_years, seed_work
 from pipeline import publish
 
 MHAUDIT = [sys.executable, "-m", "pipeline.cli"]
@@ -39,6 +39,7 @@ def test_killed_run_leaves_the_earlier_year_untouched_and_the_next_run_recovers(
     out, year = earlier
     before = _snapshot(out / year)
     watch = publish.staging_dir(out, year) / kill_when
+    seed_work(tmp_path / "w")
     proc = subprocess.Popen(MHAUDIT + ["run", "--out", str(out), "--work", str(tmp_path / "w"), "--year", year,
                                        "--publication-date", "2025-07-16"],
                             cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -80,6 +81,7 @@ def test_run_withholding_one_provider_publishes_the_rest_and_exits_3(tmp_path):
     mpi.loc[rows[: int(len(rows) * 0.8)], "EthnicCategory"] = "99"  # 80% not known: below the 50% gate
     mpi.to_csv(path, index=False)
     out = tmp_path / "out"
+    seed_work(tmp_path / "w")  # the earlier years are the sample's: their warehouses are reused
     result = subprocess.run(MHAUDIT + ["run", "--extracts", str(extracts), "--year", year, "--out", str(out),
                                        "--work", str(tmp_path / "w"), "--publication-date", "2025-07-15"],
                             cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=900)
