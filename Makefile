@@ -18,15 +18,17 @@ $(STAMP): pyproject.toml requirements.lock scripts/install-system-deps.sh
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	@$(VENV)/bin/python -m pip install -q --upgrade pip >/dev/null
 	@$(VENV)/bin/python -m pip install -q -r requirements.lock
-	@$(VENV)/bin/python -m pip install -q --no-deps --no-build-isolation -e .
+	@# setuptools warns about every editable install in a boxed block: quiet unless the install fails
+	@PYTHONWARNINGS=ignore $(VENV)/bin/python -m pip install -q --no-deps --no-build-isolation -e .
 	@mkdir -p $(DAGSTER_HOME)
 	@touch $(STAMP)
 
 run: setup
 	$(VENV)/bin/mhaudit run
 
+# Two pytest workers (one per core); a test file stays on one worker, so its module fixtures are built once.
 test: setup
-	$(VENV)/bin/python -m pytest -q
+	$(VENV)/bin/python -m pytest -q -n 2 --dist loadfile
 
 bench: setup
 	$(VENV)/bin/python -m benchmarks.run

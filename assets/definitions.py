@@ -8,7 +8,7 @@ import dagster as dg
 
 from assets.indicators import indicator_counts, published_indicators
 from assets.ingest import raw_tables
-from assets.partitions import annual_audit, audit_year_job, new_extract_years
+from assets.partitions import annual_audit, audit_year_job, new_extract_years, only_years_with_extracts
 from assets.quality import ethnicity_recording
 from assets.reports import audit_report_pdfs, publication
 from assets.resources import AuditRun
@@ -37,7 +37,7 @@ def executor_from_environment() -> dg.ExecutorDefinition:
     })
 
 
-executor = executor_from_environment()
+executor = only_years_with_extracts(executor_from_environment())
 
 defs = dg.Definitions(
     assets=all_assets,

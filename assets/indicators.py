@@ -8,7 +8,7 @@ from dagster import AssetExecutionContext
 from assets.ingest import DUCKDB_WRITER
 from assets.partitions import financial_years
 from assets.quality import ethnicity_recording
-from assets.resources import AuditRun
+from assets.resources import AuditRun, run_log
 from pipeline import audit
 
 
@@ -16,14 +16,16 @@ from pipeline import audit
           partitions_def=financial_years, kinds={"duckdb"})
 def indicator_counts(context: AssetExecutionContext, audit_run: AuditRun) -> dg.MaterializeResult:
     """Every catalogue indicator's exact counts per provider and for all providers (kept in the warehouse, never published)."""
-    counts = audit.compute(audit_run.spec(context.partition_key))
+    with run_log(context):
+        counts = audit.compute(audit_run.spec(context.partition_key))
     return dg.MaterializeResult(metadata={"rows": len(counts), "indicators": sorted(counts["indicator_id"].unique())})
 
 
 @dg.asset(group_name="indicators", deps=[indicator_counts], partitions_def=financial_years, kinds={"csv", "parquet"})
 def published_indicators(context: AssetExecutionContext, audit_run: AuditRun) -> dg.MaterializeResult:
-    """indicators.csv, indicators.parquet and data_quality.csv: disclosure-controlled counts and every figure derived from them, staged for publication."""
-    published = audit.publish_tables(audit_run.spec(context.partition_key))
+    """indicators.csv and .parquet (disclosure-controlled counts and every figure derived from them), the spreadsheet and datapackage.json, staged for publication."""
+    with run_log(context):
+        published = audit.publish_tables(audit_run.spec(context.partition_key))
     return dg.MaterializeResult(metadata={
         "rows": len(published),
         "suppressed_rows": int((published["suppressed"] != "").sum()),

@@ -5,7 +5,7 @@ import dagster as dg
 from dagster import AssetExecutionContext
 
 from assets.partitions import financial_years
-from assets.resources import AuditRun
+from assets.resources import AuditRun, run_log
 from pipeline import audit
 from pipeline.contract import ALL_TABLES, Table, sql_name
 
@@ -26,7 +26,8 @@ def raw_table_asset(table: Table, deps: tuple[dg.AssetsDefinition, ...] = ()) ->
         kinds={"duckdb"},
     )
     def _asset(context: AssetExecutionContext, audit_run: AuditRun) -> dg.MaterializeResult:
-        loaded = audit.ingest(audit_run.spec(context.partition_key), table)
+        with run_log(context):
+            loaded = audit.ingest(audit_run.spec(context.partition_key), table)
         return dg.MaterializeResult(metadata={"rows": loaded.rows, "file": loaded.path, "sha256": loaded.sha256})
 
     return _asset

@@ -6,7 +6,7 @@ from dagster import AssetExecutionContext
 
 from assets.ingest import DUCKDB_WRITER, raw_tables
 from assets.partitions import financial_years
-from assets.resources import AuditRun
+from assets.resources import AuditRun, run_log
 from pipeline import audit
 
 ETHNICITY_CHECK = "ethnic_category_mostly_valid"
@@ -49,9 +49,10 @@ DESCRIPTIONS = {
     ],
 )
 def ethnicity_recording(context: AssetExecutionContext, audit_run: AuditRun):
-    """DQ01-DQ03 per provider, validated by Great Expectations, and each provider's publish decision."""
+    """DQ01-DQ03 per provider, validated by Great Expectations, each provider's publish decision, data_quality.csv and the data docs behind the auditor's index."""
     spec = audit_run.spec(context.partition_key)
-    run = audit.validate(spec)
+    with run_log(context):
+        run = audit.validate(spec)
     share = audit.all_providers_share(spec)
     docs = dg.MetadataValue.path(str(spec.out / spec.year / "validation" / "index.html"))
     yield dg.MaterializeResult(metadata={

@@ -9,14 +9,15 @@ from dagster import AssetExecutionContext
 
 from assets.indicators import published_indicators
 from assets.partitions import financial_years
-from assets.resources import AuditRun
+from assets.resources import AuditRun, run_log
 from pipeline import audit
 
 
 @dg.asset(group_name="reports", deps=[published_indicators], partitions_def=financial_years, kinds={"pdf", "html"})
 def audit_report_pdfs(context: AssetExecutionContext, audit_run: AuditRun) -> dg.MaterializeResult:
     """One PDF/UA board paper per provider and ALL.pdf, and the HTML edition, staged for publication."""
-    outcome = audit.render_reports(audit_run.spec(context.partition_key))
+    with run_log(context):  # progress: report n of N, elapsed, estimate
+        outcome = audit.render_reports(audit_run.spec(context.partition_key))
     return dg.MaterializeResult(metadata={
         "reports": dg.MetadataValue.json({code: r["decision"] for code, r in outcome.items()}),
         "pages": dg.MetadataValue.json({code: r["pages"] for code, r in outcome.items()}),
@@ -26,7 +27,8 @@ def audit_report_pdfs(context: AssetExecutionContext, audit_run: AuditRun) -> dg
 @dg.asset(group_name="reports", deps=[audit_report_pdfs], partitions_def=financial_years, kinds={"json"})
 def publication(context: AssetExecutionContext, audit_run: AuditRun) -> dg.MaterializeResult:
     """The year's publication, moved into place atomically with a manifest of every checksum."""
-    folder = audit.finalise(audit_run.spec(context.partition_key))
+    with run_log(context):
+        folder = audit.finalise(audit_run.spec(context.partition_key))
     manifest = json.loads((folder / "manifest.json").read_text())
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(folder)),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import Iterator
 
 import dagster as dg
 
@@ -37,3 +40,28 @@ class AuditRun(dg.ConfigurableResource):
             publication_date=self.publication_date or date.today().isoformat(),
             synthetic=None if self.synthetic == "auto" else self.synthetic == "yes",
         )
+
+
+class _ToRunLog(logging.Handler):
+    def __init__(self, log) -> None:
+        super().__init__(logging.INFO)
+        self.log = log
+
+    def emit(self, record: logging.LogRecord) -> None:
+        (self.log.warning if record.levelno >= logging.WARNING else self.log.info)(record.getMessage())
+
+
+@contextmanager
+def run_log(context: dg.AssetExecutionContext) -> Iterator[None]:
+    """The pipeline's progress messages (its 'mhaudit' logger: tables loaded, providers validated,
+    reports rendered with how many are left) in the run's Dagster log as well."""
+    logger = logging.getLogger("mhaudit")
+    handler, level = _ToRunLog(context.log), logger.level
+    logger.addHandler(handler)
+    if logger.getEffectiveLevel() > logging.INFO:
+        logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)

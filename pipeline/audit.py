@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pandas as pd
 
-from pipeline import disclosure, estimates, publish, trend
+from pipeline import dictionary, disclosure, estimates, publish, trend
 from pipeline.config import AuditConfig
 from pipeline.contract import ALL_TABLES, Table, financial_year
 from pipeline.errors import ConfigError
@@ -22,10 +23,12 @@ from pipeline.indicators import compute_indicators, load_catalogue
 from pipeline.load import LoadedTable, available_years, input_files, load_table, require_providers, sha256
 from pipeline.quality import Decision, QualityRun, decision_for, level_for_share, published_quality, validate_quality
 from pipeline.quality import report_quality, save as save_quality
+from pipeline.quality.auditor import write_index
 from pipeline.report import edition
 from pipeline.report.render import ReportJob, render_all
 from pipeline.spreadsheet import neutralise_formulas
 from pipeline.warehouse import connect, query, stage
+from pipeline.workbook import write_workbook
 
 log = logging.getLogger("mhaudit")
 
@@ -103,17 +106,39 @@ def providers(spec: RunSpec) -> dict[str, str]:
     return found
 
 
+def provider_names(spec: RunSpec) -> dict[str, str]:
+    """Every reported provider's name by code, and ALL's ('England' in a national run)."""
+    return {**providers(spec), "ALL": "England" if spec.config.national_run else "All providers"}
+
+
+def with_names(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """``frame`` with ``provider_name`` beside ``provider``."""
+    frame = frame.copy()
+    frame.insert(frame.columns.get_loc("provider") + 1, "provider_name", frame["provider"].map(names))
+    return frame
+
+
 def validate(spec: RunSpec) -> QualityRun:
-    """Stage the warehouse, run the quality suites (their data docs go to staging/validation) and
-    decide, per provider, publish, warn or withhold."""
+    """Stage the warehouse, run the quality suites and decide, per provider, publish, warn or
+    withhold; write data_quality.csv and the data docs with the auditor's index (validation/)."""
     publish.fresh_staging(spec.out, spec.year)
-    codes = list(providers(spec))
+    names = provider_names(spec)
+    codes = [code for code in names if code != "ALL"]
     # The publication date, not the clock, names the data docs' run so reruns give the same files.
     run_time = datetime.fromisoformat(spec.publication_date).replace(tzinfo=timezone.utc)
+    docs = spec.staging / "validation"
     with connect(spec.warehouse) as con:
         stage(con, spec.year, spec.config)
-        run = validate_quality(con, spec.year, codes, spec.config, spec.staging / "validation", run_time)
+        run = validate_quality(con, spec.year, codes, spec.config, docs, run_time)
         save_quality(con, run)
+        quality = published_quality(con, spec.year, spec.config)
+    quality = with_names(quality[quality["provider"].isin(names)], names)
+    quality = quality.astype({"count": "Int64", "total": "Int64"})
+    data = spec.staging / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    neutralise_formulas(quality).to_csv(data / "data_quality.csv", index=False, float_format="%.10g")
+    write_index(docs, quality, year=spec.year, publication_date=spec.publication_date, synthetic=spec.is_synthetic,
+                version=publish.code_version(), config=spec.config)
     return run
 
 
@@ -221,26 +246,41 @@ def england(config: AuditConfig) -> tuple[str, ...]:
 
 
 def publish_tables(spec: RunSpec) -> pd.DataFrame:
-    """The disclosure-controlled indicator and data-quality tables, written to staging."""
+    """The disclosure-controlled indicator table (CSV, and Parquet with its column descriptions)
+    written to staging beside data_quality.csv, then the data package and the spreadsheet of both."""
     with connect(spec.warehouse, read_only=True) as con:
         counts = query(con, "SELECT * FROM indicator_counts")
         earlier = query(con, "SELECT * FROM earlier_counts") if _has_table(con, "earlier_counts") else None
-        quality = published_quality(con, spec.year, spec.config)
-    wanted = list(providers(spec)) + ["ALL"]
+    names = provider_names(spec)
+    wanted = list(names)
     by_year = {} if earlier is None else {y: c for y, c in earlier.groupby("year")}
     last_year = by_year.get(financial_year(int(spec.year[:4]) - 1))
     previous = None if last_year is None else published_indicators(last_year, spec.config, providers=wanted)
     published = published_indicators(counts, spec.config, previous, providers=wanted)
     history = {y: published_indicators(c, spec.config, providers=wanted) for y, c in by_year.items()}
     gaps = trend.gaps({**history, spec.year: published}, load_catalogue(), spec.config.comparator)
+    published = with_names(published, names)
     data = spec.staging / "data"
     data.mkdir(parents=True, exist_ok=True)
+    tables = dictionary.load_dictionary(spec.year)
     neutralise_formulas(published).to_csv(data / "indicators.csv", index=False, float_format="%.10g")
-    published.to_parquet(data / "indicators.parquet", index=False)
-    neutralise_formulas(quality[quality["provider"].isin(wanted)]).to_csv(data / "data_quality.csv", index=False,
-                                                                         float_format="%.10g")
-    neutralise_formulas(gaps).to_csv(data / "trend.csv", index=False, float_format="%.10g")
+    dictionary.write_parquet(published, data / "indicators.parquet", tables["indicators.csv"])
+    neutralise_formulas(with_names(gaps, names)).to_csv(data / "trend.csv", index=False, float_format="%.10g")
+    describe_data(spec)
     return published
+
+
+def describe_data(spec: RunSpec) -> None:
+    """The spreadsheet of the published tables (read back from staging, so it shows only what they
+    do) and datapackage.json describing every file in data/."""
+    data = spec.staging / "data"
+    title = f"Ethnicity equality audit of mental health services, {spec.year}"
+    write_workbook(data / f"{spec.year}-audit.xlsx", indicators=pd.read_parquet(data / "indicators.parquet"),
+                   quality=pd.read_csv(data / "data_quality.csv", dtype={"provider": str}, keep_default_na=False,
+                                       na_values={"count": [""], "total": [""], "percent": [""]}),
+                   catalogue=load_catalogue(), tables=dictionary.load_dictionary(spec.year), year=spec.year,
+                   title=title, publication_date=spec.publication_date, synthetic=spec.is_synthetic)
+    dictionary.write_datapackage(data, spec.year, title=title, created=spec.publication_date)
 
 
 def render_reports(spec: RunSpec) -> dict[str, dict]:
@@ -253,10 +293,9 @@ def render_reports(spec: RunSpec) -> dict[str, dict]:
                        keep_default_na=True).fillna({"gap_trend": "", "suppressed": "", "first_year": ""})
     with connect(spec.warehouse, read_only=True) as con:
         decisions = {r["provider"]: Decision(**r) for r in query(con, "SELECT * FROM quality_decisions").to_dict("records")}
-    names = providers(spec)
+    names = provider_names(spec)
     share = float(report_quality(quality, "ALL")["valid_share"])
     decisions["ALL"] = decision_for("ALL", share, level_for_share(share, spec.config), spec.config)
-    names["ALL"] = "England" if spec.config.national_run else "All providers"
     params = {**spec.parameters(), "code_version": publish.code_version()}
     inputs = [{"name": str(p.relative_to(spec.extracts)), "sha256": sha256(p)} for p in input_files_for(spec).values()]
     catalogue = load_catalogue()
@@ -274,25 +313,50 @@ def render_reports(spec: RunSpec) -> dict[str, dict]:
         page=spec.staging / "html" / code / "index.html",
     ) for code in order]
     outcome = {}
+    log.info("rendering %s reports (a board paper and an HTML page each)", len(jobs))
+    started = time.perf_counter()
     # Reports are independent: render them on both cores (each worker sets SOURCE_DATE_EPOCH itself).
-    for done in render_all(jobs, workers=2):
+    for n, done in enumerate(render_all(jobs, workers=2), start=1):
         outcome[done.provider] = {"decision": decisions[done.provider].decision, "pages": done.pages,
                                   "seconds": round(done.seconds, 2), "cpu_seconds": round(done.cpu_seconds, 2),
                                   "pdf_cpu_seconds": round(done.pdf_cpu_seconds, 2)}
-        log.info("rendered %s report (%s): %s pages in %.1f s", done.provider, decisions[done.provider].decision,
-                 done.pages, done.seconds)
+        log.info("rendered %s report (%s): %s pages in %.1f s; %s", done.provider, decisions[done.provider].decision,
+                 done.pages, done.seconds, progress(n, len(jobs), time.perf_counter() - started))
     edition.copy_assets(spec.staging / "html")
     edition.write_year_pages(spec.staging / "html", year=spec.year, names=names, decisions=decisions,
                              compared=compared, catalogue=catalogue, params=params)
     return outcome
 
 
+def progress(done: int, total: int, elapsed: float) -> str:
+    """'report 3 of 61, 42 s elapsed, about 13 min 32 s left' (the estimate: the mean so far)."""
+    text = f"report {done} of {total}, {_duration(elapsed)} elapsed"
+    if done < total:
+        text += f", about {_duration(elapsed / done * (total - done))} left"
+    return text
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min {seconds % 60} s"
+
+
+def inputs_read(spec: RunSpec) -> list[dict]:
+    """Every input file the run read, with its checksum: the year's extracts, the reference tables
+    and, when its folder exists, the previous year's extracts (for the change since last year)."""
+    reference = {t.name for t in ALL_TABLES if t.reference}
+    files = [(name, path, "reference" if name in reference else spec.year) for name, path in input_files_for(spec).items()]
+    previous = financial_year(int(spec.year[:4]) - 1)
+    if previous in available_years(spec.extracts):
+        files += [(name, path, previous) for name, path in input_files(spec.extracts, previous).items()
+                  if name not in reference]
+    return [{"table": name, "year": year, "file": str(path.relative_to(spec.extracts)), "sha256": sha256(path)}
+            for name, path, year in files]
+
+
 def finalise(spec: RunSpec) -> Path:
     """Write the manifest and move the staged year into place."""
-    inputs = [
-        {"table": name, "file": str(path.relative_to(spec.extracts)), "sha256": sha256(path)}
-        for name, path in input_files_for(spec).items()
-    ]
-    publish.write_manifest(spec.staging, inputs=inputs, parameters=spec.parameters(), version=publish.code_version())
+    publish.write_manifest(spec.staging, inputs=inputs_read(spec), parameters=spec.parameters(),
+                           version=publish.code_version(), extracts=Path(spec.extracts).resolve())
     return publish.swap_into_place(spec.staging, spec.out, spec.year)
 

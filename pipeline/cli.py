@@ -1,4 +1,4 @@
-"""The ``mhaudit`` command line: synth, run, validate, verify.
+"""The ``mhaudit`` command line: synth, run, validate, verify (and ``--version``).
 
 Exit status (interfaces.md): 0 published; 2 bad input (the message names file, column and
 line); 3 finished but at least one provider's report was withheld by the quality gate; 1 any
@@ -11,6 +11,7 @@ import argparse
 import logging
 import os
 import re
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -20,9 +21,9 @@ log = logging.getLogger("mhaudit")
 
 EXAMPLES = {
     "run": "example: mhaudit run --extracts data/sample --year 2024-25 --out out --providers RB6,RMD",
-    "validate": "example: mhaudit validate --extracts data/sample --year 2024-25",
+    "validate": "example: mhaudit validate --extracts data/sample --year 2024-25 --out checks/2024-25",
     "synth": "example: mhaudit synth --out /tmp/extracts --scale region --years 2023-24,2024-25 --seed 7",
-    "verify": "example: mhaudit verify out/2024-25",
+    "verify": "example: mhaudit verify out/2024-25   (or: mhaudit verify out, for every year in it)",
 }
 
 
@@ -90,6 +91,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog="example: mhaudit run   (publishes the latest sample year to out/)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action=Version, help="show the version (and the git commit) and exit")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def command(name: str, help_: str) -> argparse.ArgumentParser:
@@ -99,11 +101,16 @@ def _parser() -> argparse.ArgumentParser:
         return p
 
     for name, help_ in (("run", "Validate, compute and publish one financial year."),
-                        ("validate", "Run only the data-quality gate for one financial year.")):
+                        ("validate", "Run only the data-quality gate for one financial year: data_quality.csv and "
+                                     "the data docs, nothing published.")):
         p = command(name, help_)
         p.add_argument("--extracts", default="data/sample", help="folder of extracts (default: data/sample)")
         p.add_argument("--year", default="", help="financial year such as 2024-25 (default: the latest present)")
-        p.add_argument("--out", default="out", help="publication folder (default: out)")
+        if name == "run":
+            p.add_argument("--out", default="out", help="publication folder (default: out)")
+        else:
+            p.add_argument("--out", default="", help="folder for data/data_quality.csv and validation/ (the data docs "
+                                                     "and the auditor's index); default: out/<year>-validation")
         p.add_argument("--work", default=".mhaudit", help="folder for the run's DuckDB warehouse (default: .mhaudit)")
         p.add_argument("--providers", default="", help="comma-separated provider codes (default: all)")
         p.add_argument("--config", default="", help="TOML file of thresholds, disclosure profile, comparator, coding")
@@ -118,9 +125,22 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_synth)
 
     p = command("verify", "Recompute a publication's checksums and report any file changed since.")
-    p.add_argument("folder", help="a published year, e.g. out/2024-25")
+    p.add_argument("folder", help="a published year, e.g. out/2024-25, or a folder of them, e.g. out")
     p.set_defaults(func=_verify)
     return parser
+
+
+class Version(argparse.Action):
+    """``--version``: the package version with the git commit of a checkout (worked out only when asked)."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from pipeline.publish import code_version
+
+        print(f"mhaudit {code_version()}")
+        parser.exit()
 
 
 def _logging(args: argparse.Namespace) -> None:
@@ -131,11 +151,11 @@ def _logging(args: argparse.Namespace) -> None:
     log.propagate = False
 
 
-def _resource(args: argparse.Namespace):
+def _resource(args: argparse.Namespace, out: str | None = None):
     from assets.resources import AuditRun
 
     return AuditRun(
-        extracts=args.extracts, out=args.out, work=args.work, year=args.year,
+        extracts=args.extracts, out=out or args.out, work=args.work, year=args.year,
         providers=_providers(args),
         config_file=args.config, publication_date=args.publication_date,
     )
@@ -147,22 +167,29 @@ def _run(args: argparse.Namespace, selection: list[str] | None = None) -> int:
     from pipeline import publish
     from pipeline.runlock import year_lock
 
-    resource = _resource(args)
+    validating = selection is not None
+    # validate stages its files in the work folder, then keeps data_quality.csv and the data docs
+    resource = _resource(args, out=str(Path(args.work) / "validate") if validating else None)
     spec = resource.spec()  # configuration errors surface here, before any work
-    print(f"mhaudit: auditing {spec.year} from {spec.extracts} into {spec.out}", file=sys.stderr)
+    target = Path(args.out or Path("out") / f"{spec.year}-validation") if validating else spec.out
+    print(f"mhaudit: {'validating' if validating else 'auditing'} {spec.year} from {spec.extracts} into {target}",
+          file=sys.stderr)
     started = time.perf_counter()
     # One run per year at a time, for the whole run; it starts by restoring what a killed run left.
     with year_lock(spec.out, spec.year, spec.warehouse):
         publish.prepare(spec.out, spec.year)
         try:
             outcome = run_year(resource, selection)
+            if validating and outcome.status in ("published", "blocked"):
+                _keep_validation(spec.staging, target)
         finally:
             publish.discard_staging(spec.out, spec.year)
-        return _report(args, spec, outcome, selection, time.perf_counter() - started)
+        return _report(args, spec, outcome, target if validating else None, time.perf_counter() - started)
 
 
-def _report(args: argparse.Namespace, spec, outcome, selection: list[str] | None, elapsed: float) -> int:
-    """Say how the run ended (a paragraph, then the decision per provider) and return the exit status."""
+def _report(args: argparse.Namespace, spec, outcome, validated: Path | None, elapsed: float) -> int:
+    """Say how the run ended (a paragraph, then the decision per provider) and return the exit status;
+    ``validated`` is where a validate run kept its files."""
     if outcome.status == "bad_input":
         print(f"mhaudit: {outcome.message}", file=sys.stderr)
         if args.debug:
@@ -173,14 +200,31 @@ def _report(args: argparse.Namespace, spec, outcome, selection: list[str] | None
         print(outcome.traceback if args.debug else "Run again with --debug for the traceback.", file=sys.stderr)
         return 1
     decisions = _decisions(spec)
+    if validated is not None:
+        print(f"mhaudit: validated {spec.year} in {elapsed:.1f} s; nothing is published. Data quality: "
+              f"{validated / 'data' / 'data_quality.csv'}; data docs: {validated / 'validation' / 'index.html'}",
+              file=sys.stderr)
+        if outcome.status == "blocked":
+            print(f"mhaudit: the quality gate would stop the run: {outcome.message}.", file=sys.stderr)
+        _print_table(decisions, WOULD)
+        return 3 if outcome.status == "blocked" or any(d["decision"] == "withhold" for d in decisions) else 0
     if outcome.status == "blocked":
         print(f"mhaudit: nothing published: the quality gate stopped the run: {outcome.message}.", file=sys.stderr)
         _print_table(decisions)
         return 3
-    if selection is None:
-        print(f"mhaudit: published {spec.out / spec.year} in {elapsed:.1f} s", file=sys.stderr)
+    print(f"mhaudit: published {spec.out / spec.year} in {elapsed:.1f} s", file=sys.stderr)
     _print_table(decisions)
     return 3 if any(d["decision"] == "withhold" for d in decisions) else 0
+
+
+def _keep_validation(staging: Path, target: Path) -> None:
+    """data/data_quality.csv and validation/ from a validate run's staging folder into ``target``
+    (replacing an earlier validation there)."""
+    (target / "data").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(staging / "data" / "data_quality.csv", target / "data" / "data_quality.csv")
+    if (target / "validation").exists():
+        shutil.rmtree(target / "validation")
+    shutil.copytree(staging / "validation", target / "validation")
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -197,8 +241,11 @@ def _decisions(spec) -> list[dict]:
         return query(con, "SELECT * FROM quality_decisions ORDER BY provider").to_dict("records")
 
 
-def _print_table(decisions: list[dict]) -> None:
-    words = {"publish": "published", "warn": "published with a warning", "withhold": "withheld"}
+PUBLISHED = {"publish": "published", "warn": "published with a warning", "withhold": "withheld"}
+WOULD = {"publish": "would be published", "warn": "would carry a warning", "withhold": "would be withheld"}
+
+
+def _print_table(decisions: list[dict], words: dict[str, str] = PUBLISHED) -> None:
     width = max([len(d["provider"]) for d in decisions] + [8])
     print(f"\n{'provider':<{width}}  {'report':<25}  why", file=sys.stderr)
     for d in decisions:
@@ -224,14 +271,17 @@ def _synth(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from pipeline.publish import verify
+    from pipeline.publish import published_years, verify
 
-    problems = verify(Path(args.folder))
-    for p in problems:
-        print(p)
-    print(f"mhaudit: {args.folder}: " + ("all files match the manifest" if not problems else f"{len(problems)} problem(s)"),
-          file=sys.stderr)
-    return 0 if not problems else 1
+    failed = 0
+    for folder in published_years(Path(args.folder)):
+        problems = verify(folder)
+        for p in problems:
+            print(f"{folder}: {p}" if folder != Path(args.folder) else p)
+        print(f"mhaudit: {folder}: " + ("all files match the manifest" if not problems else f"{len(problems)} problem(s)"),
+              file=sys.stderr)
+        failed += bool(problems)
+    return 0 if not failed else 1
 
 
 if __name__ == "__main__":

@@ -58,8 +58,8 @@ PREVIOUS_RULE = "last year's count small (change)"
 STRATA_RULE = "standardised rate would single out a small count (standardised rate)"
 SCOPED = ("(ratio)", "(change)", "(standardised rate)", "(median)")
 VALUE_SCOPED = ("(standardised rate)", "(median)")  # the row's count is shown, its value hidden
-BLOCK = ["year", "provider", "indicator_id", "statistic"]
-KEY = ["provider", "breakdown", "group_code"]
+BLOCK = ["year", "provider", "indicator_id", "statistic", "intervention_type"]
+KEY = ["provider", "breakdown", "group_code", "subgroup"]
 STANDARDISED = "age-sex standardised rate"
 MEDIAN = "median"
 # Figures not derived from counts are shown only from a published count of at least: a median (an
@@ -137,15 +137,15 @@ def _audit(frame: pd.DataFrame, profile: Profile, exempt: np.ndarray, standardis
     rows = np.flatnonzero(audited_den & ~np.isnan(den))
     occurrences.append(pd.DataFrame({"row": rows, "role": "denominator", "value": den[rows]}))
     occ = pd.concat(occurrences, ignore_index=True)
-    occ = occ.join(frame[["indicator_id", "statistic", *KEY]], on="row")
-    # one column of cells per (indicator, statistic, role); identical columns share their cells
-    occ["column"] = occ["indicator_id"] + "/" + occ["statistic"] + "/" + occ["role"]
+    occ = occ.join(frame[["indicator_id", "statistic", "intervention_type", *KEY]], on="row")
+    # one column of cells per (indicator, series, role); identical columns share their cells
+    occ["column"] = occ["indicator_id"] + "/" + occ["statistic"] + "/" + occ["intervention_type"] + "/" + occ["role"]
     signature = occ.sort_values([*KEY]).groupby("column", sort=False).apply(
-        lambda c: hash(tuple(zip(c["provider"], c["breakdown"], c["group_code"], c["value"]))), include_groups=False)
+        lambda c: hash(tuple(zip(*(c[k] for k in KEY), c["value"]))), include_groups=False)
     occ["cls"] = occ["column"].map(signature)
     cells = occ.drop_duplicates(["cls", *KEY]).reset_index(drop=True)
-    cell_of = dict(zip(zip(cells["cls"], cells["provider"], cells["breakdown"], cells["group_code"]), cells.index))
-    occ["cell"] = [cell_of[k] for k in zip(occ["cls"], occ["provider"], occ["breakdown"], occ["group_code"])]
+    cell_of = dict(zip(zip(cells["cls"], *(cells[k] for k in KEY)), cells.index))
+    occ["cell"] = [cell_of[k] for k in zip(occ["cls"], *(occ[k] for k in KEY))]
 
     exact = cells["value"].to_numpy(float)
     cell_exempt = exempt[cells["row"].to_numpy()]
@@ -174,22 +174,25 @@ def _sets(cells: pd.DataFrame, coding_convention: str) -> list[tuple[int, list[i
     parent["NOT_KNOWN"] = "NOT_KNOWN"
     code = cells["group_code"].astype(str)
     breakdown = cells["breakdown"].astype(str)
-    group = np.where(breakdown == "ethnic_category", code.map(parent).fillna(""), code.str.split("|").str[0])
-    cls, provider = cells["cls"].astype(str), cells["provider"].astype(str)
-    position = pd.Series(np.arange(len(cells)), index=pd.MultiIndex.from_arrays([cls, provider, breakdown, code]))
+    # a category's group is its parent; an intersectional row's (a sex or age band of a group) its own code
+    group = np.where(breakdown == "ethnic_category", code.map(parent).fillna(""), code)
+    cls, provider, subgroup = cells["cls"].astype(str), cells["provider"].astype(str), cells["subgroup"].astype(str)
+    position = pd.Series(np.arange(len(cells)), index=pd.MultiIndex.from_arrays([cls, provider, breakdown, code, subgroup]))
     position = position[~position.index.duplicated()]
 
     def find(*key) -> np.ndarray:
         return position.reindex(pd.MultiIndex.from_arrays(key)).to_numpy(float)
 
     n = len(cells)
+    none = np.full(n, "")
     kinds = [  # (which cells are parts, the key of their set, the position of its total)
         (breakdown.isin(["ethnic_group", "ethnic_category"]).to_numpy(), [cls, provider, breakdown],
-         find(cls, provider, np.full(n, "total"), np.full(n, "TOTAL"))),
+         find(cls, provider, np.full(n, "total"), np.full(n, "TOTAL"), none)),
         (breakdown.isin(["ethnic_category", "ethnic_group_x_sex", "ethnic_group_x_age"]).to_numpy(),
          [cls, provider, breakdown, pd.Series(group, index=cells.index)],
-         find(cls, provider, np.full(n, "ethnic_group"), group)),
-        ((provider != "ALL").to_numpy(), [cls, breakdown, code], find(cls, np.full(n, "ALL"), breakdown, code)),
+         find(cls, provider, np.full(n, "ethnic_group"), group, none)),
+        ((provider != "ALL").to_numpy(), [cls, breakdown, code, subgroup],
+         find(cls, np.full(n, "ALL"), breakdown, code, subgroup)),
     ]
     out: list[tuple[int, list[int]]] = []
     for parts, key, total in kinds:
@@ -208,7 +211,7 @@ def _standardised_follow_crude(out: pd.DataFrame, standardised: np.ndarray) -> p
     """A standardised row publishes its crude row's counts and is hidden when they are."""
     if not standardised.any():
         return out
-    key = ["provider", "indicator_id", "breakdown", "group_code"]
+    key = ["provider", "indicator_id", "breakdown", "group_code", "subgroup"]
     crude = out.loc[~standardised & out["indicator_id"].isin(out.loc[standardised, "indicator_id"])]
     crude = crude.drop_duplicates(key).set_index(key)[["numerator", "denominator", "suppressed", "value_hidden"]]
     at = pd.MultiIndex.from_frame(out.loc[standardised, key])
@@ -223,7 +226,7 @@ def _comparators(out: pd.DataFrame, profile: Profile, exempt: np.ndarray, compar
     ratio is hidden. Ethnic groups and categories are compared with the White British row of their
     table, so its published counts and decisions; a group of one sex or age band with White British
     people of that sex or age band, whose counts are rounded and hidden when small like any other."""
-    block = ["provider", "indicator_id", "statistic"]
+    block = ["provider", "indicator_id", "statistic", "intervention_type"]
     own = out[(out["breakdown"] == "ethnic_category") & (out["group_code"] == comparator)]
     own = own.drop_duplicates(block).set_index(block)
     at = pd.MultiIndex.from_frame(out[block])

@@ -28,14 +28,15 @@ VALUE_COLUMNS = ["value", "lower_95", "upper_95", "funnel_lower_95", "funnel_upp
                  "funnel_upper_998", "previous_value", "change", "change_lower_95", "change_upper_95"]
 RATIO_COLUMNS = ["comparator_ratio", "ratio_lower_95", "ratio_upper_95"]
 OUTPUT_COLUMNS = [
-    "year", "provider", "indicator_id", "indicator", "statistic", "breakdown", "group_code", "group_label",
+    "year", "provider", "indicator_id", "indicator", "statistic", "intervention_type", "breakdown", "group_code",
+    "subgroup", "group_label",
     "numerator", "denominator", "value", "lower_95", "upper_95", "comparator_ratio", "ratio_lower_95",
     "ratio_upper_95", "significance", "unit", "direction",
     "funnel_lower_95", "funnel_upper_95", "funnel_lower_998", "funnel_upper_998", "funnel_position",
     "previous_value", "change", "change_lower_95", "change_upper_95", "change_significance", "suppressed",
 ]
 FUNNEL_KIND = {"crude rate": "rate", "proportion": "proportion", "rate": "rate"}
-KEY = ["provider", "indicator_id", "statistic", "breakdown", "group_code"]
+KEY = ["provider", "indicator_id", "statistic", "intervention_type", "breakdown", "group_code", "subgroup"]
 
 
 def published_table(controlled: pd.DataFrame, previous: pd.DataFrame | None, comparator: str,
@@ -142,7 +143,7 @@ def _ratios(frame: pd.DataFrame, comparator: str) -> pd.DataFrame:
         r = frame["value"].to_numpy(float) / own["value"]
         for arr, part in zip(ratio, (r, r * np.exp(-z * se), r * np.exp(z * se))):
             arr[rows] = part[rows]
-    none = ((frame["breakdown"] == "total") | (frame["group_code"].astype(str).str.startswith("NOT_KNOWN"))
+    none = ((frame["breakdown"] == "total") | (frame["group_code"] == "NOT_KNOWN")
             | ((frame["breakdown"] == "ethnic_category") & (frame["group_code"] == comparator))).to_numpy()
     for arr in ratio:
         arr[none] = np.nan
@@ -161,7 +162,7 @@ def _log_se(lower, upper, z: float) -> np.ndarray:
 def _comparator_values(frame: pd.DataFrame, comparator: str) -> dict[str, np.ndarray]:
     """The published value and limits of each row's White British row (same provider, indicator,
     statistic), for means and standardised rates."""
-    block = ["provider", "indicator_id", "statistic"]
+    block = ["provider", "indicator_id", "statistic", "intervention_type"]
     own = frame[(frame["breakdown"] == "ethnic_category") & (frame["group_code"] == comparator)]
     own = own.drop_duplicates(block).set_index(block)
     at = pd.MultiIndex.from_frame(frame[block])
@@ -172,7 +173,7 @@ def _comparator_values(frame: pd.DataFrame, comparator: str) -> dict[str, np.nda
 def _funnels(frame: pd.DataFrame) -> pd.DataFrame:
     """Each provider's funnel limits (95%, 99.8%) around ALL's published value of the same
     indicator, statistic and group, at the provider's published denominator, and where it lies."""
-    key = ["indicator_id", "statistic", "breakdown", "group_code"]
+    key = ["indicator_id", "statistic", "intervention_type", "breakdown", "group_code", "subgroup"]
     target = frame.loc[frame["provider"] == "ALL", key + ["value"]].drop_duplicates(key)
     target = target.set_index(key)["value"].reindex(pd.MultiIndex.from_frame(frame[key])).to_numpy(float)
     for col in ("funnel_lower_95", "funnel_upper_95", "funnel_lower_998", "funnel_upper_998"):

@@ -45,10 +45,29 @@ DEFAULT_STATISTIC = {"rate": "crude rate", "proportion": "proportion", "event_ra
 STANDARDISED = "age-sex standardised rate"
 MEDIAN = disclosure.MEDIAN
 COUNT_COLUMNS = [
-    "year", "provider", "indicator_id", "indicator", "statistic", "breakdown", "group_code", "group_label",
+    "year", "provider", "indicator_id", "indicator", "statistic", "intervention_type", "breakdown", "group_code",
+    "subgroup", "group_label",
     "unit", "direction", "method", "multiplier", "numerator", "denominator", "comp_numerator", "comp_denominator",
     "units", "value_sum", "value_sumsq", "value", "lower_95", "upper_95", "publishable",
 ]
+
+
+@dataclass(frozen=True)
+class Series:
+    """One published series of an indicator: a statistic, of one restrictive-intervention type
+    where the catalogue splits the indicator by type (CO05). Rows of a series share both columns."""
+
+    statistic: str
+    intervention_type: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.intervention_type or self.statistic
+
+    def of(self, rows: pd.DataFrame) -> pd.DataFrame:
+        """The rows of ``rows`` that belong to this series."""
+        kind = rows["intervention_type"].fillna("") if "intervention_type" in rows else ""
+        return rows[(rows["statistic"] == self.statistic) & (kind == self.intervention_type)]
 
 
 @dataclass(frozen=True)
@@ -79,25 +98,41 @@ class Indicator:
     quality_table: str = "MHS001MPI"
 
     @property
-    def statistics(self) -> list[tuple[str, dict]]:
-        """(statistic name, extra SQL parameters) for each variant, or the method's default: the
-        statistics computed from counts (a mean's median comes from the same units)."""
+    def variant_params(self) -> list[tuple[Series, dict]]:
+        """(series, extra SQL parameters) for each variant, or the method's default statistic: the
+        series computed from counts (a mean's median comes from the same units)."""
+        default = DEFAULT_STATISTIC[self.method]
         if self.variants:
-            return [(v["statistic"], v.get("params", {})) for v in self.variants]
-        return [(DEFAULT_STATISTIC[self.method], {})]
+            return [(Series(v.get("statistic", default), v.get("intervention_type", "")), v.get("params", {}))
+                    for v in self.variants]
+        return [(Series(default), {})]
+
+    @property
+    def series(self) -> list[Series]:
+        """The catalogue's series of this indicator, in order (the age-sex standardised rate, where
+        published, is a further series: :data:`STANDARDISED`)."""
+        return [s for s, _ in self.variant_params]
+
+    @property
+    def published_series(self) -> list[Series]:
+        """Every series the published table holds for this indicator, the primary first."""
+        if self.method == "mean":
+            return [Series(MEDIAN), *self.series]
+        return self.series + ([Series(STANDARDISED)] if self.standardised else [])
 
     @property
     def published_statistics(self) -> list[str]:
-        """Every statistic the published table holds for this indicator, the primary first."""
-        base = [s for s, _ in self.statistics]
-        if self.method == "mean":
-            return [MEDIAN, *base]
-        return base + ([STANDARDISED] if self.standardised else [])
+        return list(dict.fromkeys(s.statistic for s in self.published_series))
+
+    @property
+    def primary(self) -> Series:
+        """The series tables by category, sex and age show (the median of a length of stay; all
+        restrictive interventions)."""
+        return self.published_series[0]
 
     @property
     def primary_statistic(self) -> str:
-        """The statistic tables by category, sex and age show (the median of a length of stay)."""
-        return self.published_statistics[0]
+        return self.primary.statistic
 
     @property
     def definition(self) -> str:
@@ -157,10 +192,10 @@ def compute_indicators(
         if ind.prepare:
             run_sql(con, sql_text(ind.prepare), params)
         pop = _population_for(ind, population)
-        for statistic, extra in ind.statistics:
+        for series, extra in ind.variant_params:
             cube = indicator_cube(con, ind, {**params, **extra})
             for breakdown in ind.breakdowns:
-                frames.append(_counts(ind, _breakdown(ind, cube, pop, breakdown, config.comparator, providers), statistic))
+                frames.append(_counts(ind, _breakdown(ind, cube, pop, breakdown, config.comparator, providers), series))
             if ind.standardised:
                 frames.extend(_standardised(ind, cube, pop, b, config) for b in ind.breakdowns if b in STANDARDISED_BREAKDOWNS)
             if ind.method == "mean":
@@ -168,14 +203,16 @@ def compute_indicators(
     out = pd.concat(frames, ignore_index=True)
     out.insert(0, "year", year)
     return out[COUNT_COLUMNS].sort_values(
-        ["indicator_id", "provider", "statistic", "breakdown", "group_code"], key=_provider_last
+        ["indicator_id", "provider", "statistic", "intervention_type", "breakdown", "group_code", "subgroup"],
+        key=_provider_last
     ).reset_index(drop=True)
 
 
-def _counts(ind: Indicator, frame: pd.DataFrame, statistic: str) -> pd.DataFrame:
+def _counts(ind: Indicator, frame: pd.DataFrame, series: Series) -> pd.DataFrame:
     """One breakdown's rows of the count table. A mean's numerator is its number of units; the
     summed values (days) stay beside it for the mean, which is not a count."""
-    out = frame.assign(indicator_id=ind.id, indicator=ind.title, statistic=statistic, unit=ind.unit,
+    out = frame.assign(indicator_id=ind.id, indicator=ind.title, statistic=series.statistic,
+                       intervention_type=series.intervention_type, unit=ind.unit,
                        direction=ind.higher_is, method=ind.method, multiplier=float(ind.multiplier),
                        units=np.nan, value_sum=np.nan, value_sumsq=np.nan, value=np.nan, lower_95=np.nan,
                        upper_95=np.nan, publishable=np.nan)
@@ -272,7 +309,7 @@ def _breakdown(ind: Indicator, cube: pd.DataFrame, population: pd.DataFrame | No
     if breakdown == "total":
         num[["comp_numerator", "comp_denominator"]] = np.nan
     num["breakdown"] = breakdown
-    num["group_code"] = _codes(num, keys)
+    num["group_code"], num["subgroup"] = _codes(num, keys)
     num["group_label"] = _labels(num, keys)
     return num
 
@@ -294,13 +331,13 @@ def _complete(frame: pd.DataFrame, keys: list[str], providers: list[str]) -> pd.
     return out
 
 
-def _codes(frame: pd.DataFrame, keys: list[str]) -> pd.Series:
+def _codes(frame: pd.DataFrame, keys: list[str]) -> tuple[pd.Series, pd.Series]:
+    """``group_code`` (the ethnic group or category, TOTAL for all people) and ``subgroup`` (the
+    sex code or age band of an intersectional row, empty elsewhere): one variable per column."""
+    none = pd.Series("", index=frame.index, dtype=object)
     if not keys:
-        return pd.Series("TOTAL", index=frame.index)
-    codes = frame[keys[0]].astype(str)
-    for k in keys[1:]:
-        codes = codes + "|" + frame[k].astype(str)
-    return codes
+        return pd.Series("TOTAL", index=frame.index, dtype=object), none
+    return frame[keys[0]].astype(str), frame[keys[1]].astype(str) if len(keys) > 1 else none
 
 
 _CATEGORY_LABELS = {c.code: c.label for c in contract.ETHNIC_CATEGORIES} | {"NOT_KNOWN": "Not known"}
@@ -374,11 +411,12 @@ def _standardised(ind: Indicator, cube: pd.DataFrame, population: pd.DataFrame, 
     stats_frame = wide_p.index.to_frame(index=False).assign(value=value, lower_95=lower, upper_95=upper, publishable=safe)
     frame = frame.merge(stats_frame, on=["provider", *keys], how="left")
     frame["breakdown"] = breakdown
-    frame["group_code"] = _codes(frame, keys)
+    frame["group_code"], frame["subgroup"] = _codes(frame, keys)
     frame["group_label"] = _labels(frame, keys)
     frame["comp_numerator"] = frame["provider"].map(comp_n).fillna(0).to_numpy(float)
     frame["comp_denominator"] = frame["provider"].map(comp_p).to_numpy(float)
-    return frame.assign(indicator_id=ind.id, indicator=ind.title, statistic=STANDARDISED, unit=ind.unit,
+    return frame.assign(indicator_id=ind.id, indicator=ind.title, statistic=STANDARDISED, intervention_type="",
+                        unit=ind.unit,
                         direction=ind.higher_is, method=ind.method, multiplier=float(ind.multiplier),
                         units=np.nan, value_sum=np.nan, value_sumsq=np.nan)
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import re
 import shutil
 import subprocess
+import sys
 import zlib
 from contextlib import contextmanager
 from importlib import metadata
@@ -25,6 +27,9 @@ from pipeline.load import sha256
 from pipeline.runlock import year_lock
 
 MANIFEST = "manifest.json"
+# The libraries whose versions can change what is published, recorded in every manifest.
+LIBRARIES = ("dagster", "duckdb", "great-expectations", "pandas", "pyarrow", "numpy", "scipy", "weasyprint", "jinja2",
+             "xlsxwriter")
 
 
 def staging_dir(out: Path, year: str) -> Path:
@@ -113,18 +118,44 @@ def output_checksums(folder: Path) -> dict[str, str]:
     }
 
 
-def write_manifest(folder: Path, *, inputs: list[dict], parameters: dict, version: str) -> Path:
-    """manifest.json: inputs' checksums, parameters, code version and every output's checksum."""
+def environment() -> dict:
+    """The Python, the platform and the versions of the libraries that made the publication."""
+    return {"python": platform.python_version(), "implementation": sys.implementation.name,
+            "platform": platform.platform(), "libraries": {name: metadata.version(name) for name in LIBRARIES}}
+
+
+def write_manifest(folder: Path, *, inputs: list[dict], parameters: dict, version: str, extracts: Path) -> Path:
+    """manifest.json: the extracts folder and every input file read with its checksum, parameters,
+    code version, environment and every output's checksum."""
     manifest = {
         "mhaudit_version": version,
         "parameters": parameters,
+        "extracts": str(extracts),
         "inputs": inputs,
+        "environment": environment(),
         "outputs": output_checksums(folder),
     }
     path = folder / MANIFEST
     with writing(path):
         path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return path
+
+
+def published_years(folder: Path) -> list[Path]:
+    """The publications to verify: ``folder`` itself when it holds a manifest (or is a publication
+    without one), else each year in it that has one; a folder with neither is refused, saying which
+    folder to give."""
+    folder = Path(folder)
+    if (folder / MANIFEST).is_file():
+        return [folder]
+    years = sorted(p.parent for p in folder.glob(f"*/{MANIFEST}")) if folder.is_dir() else []
+    if not years and any((folder / part).is_dir() for part in ("data", "reports", "validation")):
+        return [folder]  # a publication that lost its manifest: verify says so
+    if not years:
+        found = "does not exist" if not folder.exists() else f"holds no {MANIFEST}, nor does any folder in it"
+        raise ConfigError(f"{folder} {found}: give a published year, e.g. out/2024-25, or the folder of years, "
+                          "e.g. out")
+    return years
 
 
 def verify(folder: Path) -> list[str]:

@@ -362,6 +362,17 @@ def rate_ratio(count1: ArrayLike, population1: ArrayLike, count2: ArrayLike,
     return _out(ratio, lower, upper, scalar=_is_scalar(count1, population1, count2, population2))
 
 
+def _two_proportions(numerator1, denominator1, numerator2, denominator2, confidence):
+    """Two groups' counts as arrays, checked (counts, numerator at most denominator), and the level."""
+    x1, n1 = _arr(numerator1, "numerator1"), _arr(denominator1, "denominator1")
+    x2, n2 = _arr(numerator2, "numerator2"), _arr(denominator2, "denominator2")
+    for x, n, i in ((x1, n1, "1"), (x2, n2, "2")):
+        _check_count(x, "numerator" + i)
+        _check_count(n, "denominator" + i)
+        _fail_if(x > n, x, "numerator" + i, "must be less than or equal to denominator" + i)
+    return x1, n1, x2, n2, _level(confidence)
+
+
 def proportion_ratio(numerator1: ArrayLike, denominator1: ArrayLike, numerator2: ArrayLike,
                      denominator2: ArrayLike, confidence: float = 0.95) -> Estimate:
     """Ratio of proportions (group 1 / group 2) with log (Katz) limits.
@@ -369,13 +380,7 @@ def proportion_ratio(numerator1: ArrayLike, denominator1: ArrayLike, numerator2:
     SE(log ratio) = sqrt(1/x1 - 1/n1 + 1/x2 - 1/n2). NaN where a numerator or
     denominator is 0 or missing; negative values or numerator > denominator raise.
     """
-    x1, n1 = _arr(numerator1, "numerator1"), _arr(denominator1, "denominator1")
-    x2, n2 = _arr(numerator2, "numerator2"), _arr(denominator2, "denominator2")
-    c = _level(confidence)
-    for x, n, i in ((x1, n1, "1"), (x2, n2, "2")):
-        _check_count(x, "numerator" + i)
-        _check_count(n, "denominator" + i)
-        _fail_if(x > n, x, "numerator" + i, "must be less than or equal to denominator" + i)
+    x1, n1, x2, n2, c = _two_proportions(numerator1, denominator1, numerator2, denominator2, confidence)
     undefined = (x1 == 0) | (x2 == 0) | (n1 == 0) | (n2 == 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(undefined, np.nan, (x1 / n1) / (x2 / n2))
@@ -392,13 +397,7 @@ def proportion_ratio_score(numerator1: ArrayLike, denominator1: ArrayLike, numer
     interval it stays valid at 0% and 100% (Fagerland, Lydersen and Laake 2015 recommend it).
     The lower limit is 0 when numerator1 is 0, the upper infinite when numerator2 is 0; NaN when
     both are 0 or a denominator is 0."""
-    x1, n1 = _arr(numerator1, "numerator1"), _arr(denominator1, "denominator1")
-    x2, n2 = _arr(numerator2, "numerator2"), _arr(denominator2, "denominator2")
-    c = _level(confidence)
-    for x, n, i in ((x1, n1, "1"), (x2, n2, "2")):
-        _check_count(x, "numerator" + i)
-        _check_count(n, "denominator" + i)
-        _fail_if(x > n, x, "numerator" + i, "must be less than or equal to denominator" + i)
+    x1, n1, x2, n2, c = _two_proportions(numerator1, denominator1, numerator2, denominator2, confidence)
     x1, n1, x2, n2 = np.broadcast_arrays(x1, n1, x2, n2)
     z = _z(c)
     undefined = ((x1 == 0) & (x2 == 0)) | (n1 == 0) | (n2 == 0) | np.isnan(x1 + n1 + x2 + n2)

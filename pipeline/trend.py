@@ -36,9 +36,8 @@ def gaps(published: dict[str, pd.DataFrame], catalogue: list[Indicator], compara
     """trend.csv: a row per provider x key indicator x ethnic group x year, with that series' test."""
     frames = []
     for ind in (i for i in catalogue if i.trend):
-        statistic = ind.statistics[0][0]
         for year, table in sorted(published.items()):
-            rows = table[(table["indicator_id"] == ind.id) & (table["statistic"] == statistic)]
+            rows = ind.primary.of(table[table["indicator_id"] == ind.id])
             groups = rows[(rows["breakdown"] == "ethnic_group") & rows["group_code"].isin(GROUPS)]
             own = rows[(rows["breakdown"] == "ethnic_category") & (rows["group_code"] == comparator)]
             own = own.set_index("provider")[["numerator", "denominator"]].add_prefix("comp_")

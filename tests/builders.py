@@ -79,7 +79,8 @@ def counts(categories: dict[str, float], provider: str = "P1", method: str = "ra
         for code, n in cells.items():
             den = all_dens[code]
             rows.append({"year": "2024-25", "provider": provider, "indicator_id": indicator, "indicator": indicator,
-                         "statistic": statistic, "breakdown": breakdown, "group_code": code, "group_label": code,
+                         "statistic": statistic, "intervention_type": "", "breakdown": breakdown, "group_code": code,
+                         "subgroup": "", "group_label": code,
                          "unit": "per 100,000", "direction": "worse", "method": method,
                          "multiplier": 100_000.0 if method == "rate" else 100.0, "numerator": float(n),
                          "denominator": float(den), "comp_numerator": float(comp), "comp_denominator": float(dens.get("A", 0)),

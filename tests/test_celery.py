@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, publish_sample, sample_years
+from conftest import ROOT, sample_years, seed_work
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None,
                                 reason="redis-server not installed (make test installs it)")
@@ -60,9 +60,13 @@ sys.exit(0 if result.success else 1)
 """
 
 
-def test_celery_run_equals_the_in_process_run(tmp_path):
+def test_celery_run_equals_the_in_process_run(tmp_path, published_sample):
+    """The in-process run is the session's publication of the latest sample year (same extracts,
+    publication date and configuration); the Celery run's work folder holds the earlier years'
+    warehouses, as a data team's does after its first run."""
     year = sample_years()[-1]
-    local = publish_sample(tmp_path / "local" / "out", tmp_path / "local" / "work", year)
+    local = published_sample
+    seed_work(tmp_path / "celery" / "work")
 
     port = _free_port()
     broker = f"redis://127.0.0.1:{port}/0"

@@ -26,6 +26,13 @@ from pipeline.indicators import load_catalogue
 CATALOGUE = {i.id: i for i in load_catalogue()}
 LOW, HIGH, HALF = 1, 4, 2  # the nhs profile
 STANDARDISED = "age-sex standardised rate"
+SERIES = ["indicator_id", "statistic", "intervention_type"]
+KEY = ["provider", *SERIES, "breakdown", "group_code", "subgroup"]
+
+
+def _read(path: Path) -> pd.DataFrame:
+    """indicators.csv as a reader loads it (empty text cells as empty strings, not missing)."""
+    return pd.read_csv(path).fillna({"intervention_type": "", "subgroup": ""})
 
 
 def _window(published: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -70,7 +77,7 @@ def multiply_back(table: pd.DataFrame) -> list[str]:
 def ratios_from_published_counts(table: pd.DataFrame) -> list[str]:
     """Every ratio to White British of a group or category equals the one computed from the
     published counts of the group and of the White British row."""
-    block = ["provider", "indicator_id", "statistic"]
+    block = ["provider", *SERIES]
     own = table[(table["breakdown"] == "ethnic_category") & (table["group_code"] == "A")].set_index(block)
     rows = table[table["comparator_ratio"].notna() & table["breakdown"].isin(["ethnic_group", "ethnic_category"])
                  & (table["statistic"] != STANDARDISED)]
@@ -79,7 +86,7 @@ def ratios_from_published_counts(table: pd.DataFrame) -> list[str]:
         ind = CATALOGUE[r["indicator_id"]]
         if ind.method == "mean":
             continue
-        comp = own.loc[(r["provider"], r["indicator_id"], r["statistic"])]
+        comp = own.loc[tuple(r[block])]
         ratio = stats.proportion_ratio_score if ind.method == "proportion" else stats.rate_ratio_score
         got = [round(float(x), 2) for x in ratio(r["numerator"], r["denominator"], comp["numerator"], comp["denominator"])]
         if got != [r["comparator_ratio"], r["ratio_lower_95"], r["ratio_upper_95"]]:
@@ -90,7 +97,7 @@ def ratios_from_published_counts(table: pd.DataFrame) -> list[str]:
 def funnels_from_published_values(table: pd.DataFrame) -> list[str]:
     """Funnel limits around ALL's value (from ALL's published counts) at the provider's published
     denominator."""
-    key = ["indicator_id", "statistic", "breakdown", "group_code"]
+    key = KEY[1:]
     all_rows = table[table["provider"] == "ALL"].set_index(key)
     rows = table[table["funnel_lower_95"].notna()]
     problems = []
@@ -123,23 +130,23 @@ def _sets(cells: pd.DataFrame) -> list[tuple[int, list[int]]]:
     """(total, parts) over the cells of one column: breakdowns to totals, categories, sexes and age
     bands to their group, providers to ALL."""
     parent = _groups_of()
-    at = {(p, b, g): i for i, (p, b, g) in enumerate(zip(cells["provider"], cells["breakdown"], cells["group_code"]))}
+    at = {k: i for i, k in enumerate(zip(cells["provider"], cells["breakdown"], cells["group_code"], cells["subgroup"]))}
     out = []
     for (provider, breakdown), block in cells.groupby(["provider", "breakdown"]):
-        if breakdown in ("ethnic_group", "ethnic_category") and (provider, "total", "TOTAL") in at:
-            out.append((at[(provider, "total", "TOTAL")], list(block.index)))
+        if breakdown in ("ethnic_group", "ethnic_category") and (provider, "total", "TOTAL", "") in at:
+            out.append((at[(provider, "total", "TOTAL", "")], list(block.index)))
         if breakdown == "ethnic_category":
             keys = block["group_code"].map(parent)
         elif breakdown.startswith("ethnic_group_x_"):
-            keys = block["group_code"].str.split("|").str[0]
+            keys = block["group_code"]
         else:
             continue
         for group, parts in block.groupby(keys):
-            if (provider, "ethnic_group", group) in at:
-                out.append((at[(provider, "ethnic_group", group)], list(parts.index)))
-    for (breakdown, group), parts in cells[cells["provider"] != "ALL"].groupby(["breakdown", "group_code"]):
-        if ("ALL", breakdown, group) in at:
-            out.append((at[("ALL", breakdown, group)], list(parts.index)))
+            if (provider, "ethnic_group", group, "") in at:
+                out.append((at[(provider, "ethnic_group", group, "")], list(parts.index)))
+    for (breakdown, group, subgroup), parts in cells[cells["provider"] != "ALL"].groupby(["breakdown", "group_code", "subgroup"]):
+        if ("ALL", breakdown, group, subgroup) in at:
+            out.append((at[("ALL", breakdown, group, subgroup)], list(parts.index)))
     return out
 
 
@@ -168,11 +175,10 @@ def _ranges(lo: np.ndarray, hi: np.ndarray, sets: list, exact: np.ndarray, cells
 def differencing(table: pd.DataFrame, exact: pd.DataFrame, indicators: set[str] | None = None) -> list[str]:
     """Hidden small counts whose LP range from what is published is narrower than the range the
     hidden counts and zeros alone leave."""
-    key = ["provider", "indicator_id", "statistic", "breakdown", "group_code"]
-    merged = table.merge(exact[key + ["numerator", "denominator"]], on=key, suffixes=("", "_exact"))
+    merged = table.merge(exact[KEY + ["numerator", "denominator"]], on=KEY, suffixes=("", "_exact"))
     merged = merged[merged["statistic"] != STANDARDISED]
     problems = []
-    for (indicator, statistic), column in merged.groupby(["indicator_id", "statistic"]):
+    for (indicator, statistic, _kind), column in merged.groupby(SERIES):
         if indicators and indicator not in indicators:
             continue
         roles = ["numerator"] + (["denominator"] if CATALOGUE[indicator].method in ("proportion", "event_rate") else [])
@@ -225,14 +231,14 @@ def region(tmp_path_factory) -> dict:
     audit.compute(spec)
     table = audit.publish_tables(spec)
     quality = pd.read_csv(spec.staging / "data" / "data_quality.csv")
-    return {"table": pd.read_csv(spec.staging / "data" / "indicators.csv"), "quality": quality,
+    return {"table": _read(spec.staging / "data" / "indicators.csv"), "quality": quality,
             "exact": _exact(spec.warehouse), "rows": len(table)}
 
 
 @pytest.fixture(scope="module")
 def sample(published_sample) -> dict:
     work = published_sample.parent.parent / "work" / f"{published_sample.name}.duckdb"
-    return {"table": pd.read_csv(published_sample / "data" / "indicators.csv"),
+    return {"table": _read(published_sample / "data" / "indicators.csv"),
             "quality": pd.read_csv(published_sample / "data" / "data_quality.csv"), "exact": _exact(work)}
 
 
@@ -267,8 +273,7 @@ def test_the_attack_catches_values_from_exact_counts(sample):
 
     table = sample["table"].copy()
     exact = exact_table(sample["exact"])
-    key = ["provider", "indicator_id", "statistic", "breakdown", "group_code"]
-    merged = table.merge(exact[key + ["value", "lower_95", "upper_95"]], on=key, suffixes=("", "_x"))
+    merged = table.merge(exact[KEY + ["value", "lower_95", "upper_95"]], on=KEY, suffixes=("", "_x"))
     shown = merged["value"].notna()
     for col in ("value", "lower_95", "upper_95"):
         merged.loc[shown, col] = merged.loc[shown, f"{col}_x"].round(1)
@@ -283,7 +288,7 @@ def test_no_white_british_row_is_a_partner_while_another_cell_could_be(sample):
     table = sample["table"][sample["table"]["statistic"] != STANDARDISED]
     hidden = table[(table["group_code"] == "A") & (table["suppressed"] == "nhs: complementary suppression")]
     for _, r in hidden.iterrows():
-        same = table[(table["indicator_id"] == r["indicator_id"]) & (table["statistic"] == r["statistic"])]
+        same = table[(table[SERIES] == r[SERIES]).all(axis=1)]
         mine = same[same["provider"] == r["provider"]]
         white = mine[((mine["breakdown"] == "ethnic_category") & mine["group_code"].isin(["B", "C"]))
                      | ((mine["breakdown"] == "ethnic_group") & (mine["group_code"] == "WHITE"))]

@@ -82,7 +82,7 @@ def test_national_run_publishes_england_totals_unrounded_and_nothing_else(tmp_pa
     audit.validate(spec)
     raw = audit.compute(spec)
     england = audit.publish_tables(replace(spec, config=national))
-    key = ["provider", "indicator_id", "statistic", "breakdown", "group_code"]
+    key = ["provider", "indicator_id", "statistic", "intervention_type", "breakdown", "group_code", "subgroup"]
     crude = raw["statistic"] != "age-sex standardised rate"  # standardised rows repeat the crude counts
     raw_all = raw[(raw["provider"] == "ALL") & crude].set_index(key)["numerator"]
     pub_all = england[(england["provider"] == "ALL") & (england["statistic"] != "age-sex standardised rate")].set_index(key)

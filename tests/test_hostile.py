@@ -286,10 +286,12 @@ def test_hostile_input(case: Case, sandbox: Path, capsys):
 
 def test_the_unbroken_copy_passes_so_each_case_fails_by_its_breakage(sandbox, capsys):
     """The corpus's baseline: the copied sample, run the same way into the same --out, validates."""
-    status = cli.main(["validate", "--extracts", str(sandbox / "extracts"), "--out", str(sandbox / "out"),
+    checked = sandbox / "out" / f"{YEAR}-validation"  # validate writes data_quality.csv and validation/ there
+    status = cli.main(["validate", "--extracts", str(sandbox / "extracts"), "--out", str(checked),
                        "--work", str(sandbox / "work"), "--publication-date", "2025-07-16"])
     assert status == 0, capsys.readouterr().err[-3000:]
-    assert sorted(os.listdir(sandbox / "out")) == [YEAR]
+    assert sorted(os.listdir(sandbox / "out")) == [YEAR, checked.name]
+    assert sorted(os.listdir(checked)) == ["data", "validation"]
 
 
 MHAUDIT = [sys.executable, "-m", "pipeline.cli"]

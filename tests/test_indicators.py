@@ -57,9 +57,9 @@ def values(tmp_path_factory) -> pd.DataFrame:
         return exact_table(compute_indicators(con, YEAR, AuditConfig(), load_catalogue()))
 
 
-def _row(values, indicator, provider, breakdown, group, statistic="crude rate"):
+def _row(values, indicator, provider, breakdown, group, statistic="crude rate", subgroup=""):
     found = values[(values.indicator_id == indicator) & (values.provider == provider) & (values.statistic == statistic)
-                   & (values.breakdown == breakdown) & (values.group_code == group)]
+                   & (values.breakdown == breakdown) & (values.group_code == group) & (values.subgroup == subgroup)]
     assert len(found) == 1, (indicator, provider, breakdown, group)
     return found.iloc[0]
 
@@ -118,10 +118,10 @@ def test_every_group_is_listed_even_with_no_events(values):
 
 
 def test_intersectional_breakdowns_use_matching_comparator(values):
-    row = _row(values, "AC01", "PR1", "ethnic_group_x_sex", "BLACK|1")
+    row = _row(values, "AC01", "PR1", "ethnic_group_x_sex", "BLACK", subgroup="1")
     assert row.numerator == 6 and row.denominator == 3 * CELLS_PER_GROUP / 2
     assert row.comparator_ratio == pytest.approx((6 / (3 * CELLS_PER_GROUP / 2)) / (4 / (CELLS_PER_GROUP / 2)))
-    assert _row(values, "AC01", "PR1", "ethnic_group_x_age", "BLACK|18-34").numerator == 6
+    assert _row(values, "AC01", "PR1", "ethnic_group_x_age", "BLACK", subgroup="18-34").numerator == 6
 
 
 def test_standardised_rate_weights_strata_by_the_european_standard_population(values):
@@ -137,7 +137,10 @@ def test_standardised_rate_weights_strata_by_the_european_standard_population(va
 def test_whole_catalogue_runs_and_lists_every_indicator(values):
     assert set(values.indicator_id) == {i.id for i in load_catalogue()}
     co05 = values[values.indicator_id == "CO05"]
-    assert set(co05.statistic) == {"all restrictive interventions", "prone restraint", "seclusion", "rapid tranquillisation"}
+    assert set(co05.intervention_type) == {"all restrictive interventions", "prone restraint", "seclusion",
+                                           "rapid tranquillisation"}
+    assert set(co05.statistic) == {"rate"}  # the type is a column of its own, not a statistic
+    assert set(values[values.indicator_id != "CO05"].intervention_type) == {""}
 
 
 def test_five_year_population_bands_are_spread_over_the_audit_bands():

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import ROOT, SAMPLE, publish_sample, sample_years
+from conftest import ROOT, SAMPLE, publish_sample, sample_years, seed_work
 from pipeline import publish
 
 MHAUDIT = [sys.executable, "-m", "pipeline.cli"]
@@ -39,6 +39,7 @@ def test_killed_run_leaves_the_earlier_year_untouched_and_the_next_run_recovers(
     out, year = earlier
     before = _snapshot(out / year)
     watch = publish.staging_dir(out, year) / kill_when
+    seed_work(tmp_path / "w")
     proc = subprocess.Popen(MHAUDIT + ["run", "--out", str(out), "--work", str(tmp_path / "w"), "--year", year,
                                        "--publication-date", "2025-07-16"],
                             cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -80,6 +81,7 @@ def test_run_withholding_one_provider_publishes_the_rest_and_exits_3(tmp_path):
     mpi.loc[rows[: int(len(rows) * 0.8)], "EthnicCategory"] = "99"  # 80% not known: below the 50% gate
     mpi.to_csv(path, index=False)
     out = tmp_path / "out"
+    seed_work(tmp_path / "w")  # the earlier years are the sample's: their warehouses are reused
     result = subprocess.run(MHAUDIT + ["run", "--extracts", str(extracts), "--year", year, "--out", str(out),
                                        "--work", str(tmp_path / "w"), "--publication-date", "2025-07-15"],
                             cwd=ROOT, env=ENV, capture_output=True, text=True, timeout=900)
@@ -105,7 +107,7 @@ def _verify_cli(folder: Path, capsys) -> tuple[int, str]:
 def test_verify_says_plainly_when_there_is_no_publication_to_check(tmp_path, earlier, capsys):
     out, year = earlier
     status, message = _verify_cli(tmp_path / "nowhere", capsys)
-    assert status == 2 and "is not a folder" in message and "Traceback" not in message
+    assert status == 2 and "does not exist" in message and "give a published year" in message and "Traceback" not in message
     (out / year / "manifest.json").write_text("{not json", encoding="utf-8")
     status, message = _verify_cli(out / year, capsys)
     assert status == 1 and "manifest.json is not valid JSON" in message

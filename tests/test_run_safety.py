@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SAMPLE
+from conftest import ROOT, SAMPLE, seed_work
 from pipeline import cli, publish
 from test_hostile import YEAR, snapshot
 
@@ -73,6 +73,7 @@ def _group(pgid: int) -> list[tuple[int, bytes]]:
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc (Linux)")
 def test_a_killed_run_leaves_no_process_behind_and_nothing_written_after_it(earlier, tmp_path):
     before = snapshot(earlier)
+    seed_work(tmp_path / "w")
     run = subprocess.Popen(MHAUDIT + ["run", "--out", str(earlier), "--work", str(tmp_path / "w"), "--year", YEAR,
                                       "--providers", "RB6", "--publication-date", "2025-07-16"],
                            cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

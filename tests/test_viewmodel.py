@@ -38,7 +38,8 @@ def row(ind, code, value=100.0, ratio=None, sig="", suppressed="", breakdown="et
         numerator=50, denominator=50000, statistic=None):
     lo, hi = (None, None) if ratio is None else (ratio * 0.8, ratio * 1.25)
     return {"year": "2024-25", "provider": provider, "indicator_id": ind.id, "indicator": ind.title,
-            "statistic": statistic or ind.statistics[0][0], "breakdown": breakdown, "group_code": code,
+            "statistic": statistic or ind.series[0].statistic, "intervention_type": "", "breakdown": breakdown,
+            "group_code": code, "subgroup": "",
             "group_label": LABELS.get(code, code), "numerator": numerator, "denominator": denominator, "value": value,
             "lower_95": None if value is None else value * 0.9, "upper_95": None if value is None else value * 1.1,
             "comparator_ratio": ratio, "ratio_lower_95": lo, "ratio_upper_95": hi, "significance": sig,

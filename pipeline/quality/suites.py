@@ -25,6 +25,7 @@ import pandas as pd
 from pipeline import disclosure
 from pipeline.contract import is_report_code
 from pipeline.publish import writing
+from pipeline.quality import datadocs
 from pipeline.quality.rules import SUITES, Rule
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -164,13 +165,15 @@ def _build_site(context, docs: Path) -> None:
     docs.mkdir(parents=True, exist_ok=True)
     context.add_data_docs_site(site_name=SITE, site_config={
         "class_name": "SiteBuilder",
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        "show_how_to_buttons": False,  # GX's tutorial links: not for auditors
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder", "show_how_to_buttons": False},
         "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs.resolve())},
     })
     with writing(docs):
         context.build_data_docs(site_names=[SITE])
         for page in docs.rglob("*.html"):
             page.write_text(_reproducible(page.read_text(encoding="utf-8")), encoding="utf-8")
+        datadocs.make_offline(docs)
 
 
 def _reproducible(html: str) -> str:

@@ -32,7 +32,7 @@ def undefined(ind: Indicator, r: pd.Series, column: str) -> bool:
     has no denominator, a standardised rate is not calculated from fewer than 10 events."""
     hidden = (disclosure.hides_own_numbers(r["suppressed"]) if column in ("numerator", "denominator")
               else disclosure.hides_value(r["suppressed"]))
-    no_population = ind.method == "rate" and str(r["group_code"]).split("|")[0] == "NOT_KNOWN"
+    no_population = ind.method == "rate" and r["group_code"] == "NOT_KNOWN"
     if column == "numerator":
         return not hidden
     if column == "denominator":
@@ -62,6 +62,7 @@ def cells(ind: Indicator, r: pd.Series, label: str | None = None) -> dict:
     return {
         "label": label or ("White British" if comparator else r["group_label"]),
         "code": r["group_code"],
+        "subgroup": "" if missing(r.get("subgroup")) else r["subgroup"],
         "breakdown": r["breakdown"],
         "numerator": _shown(ind, r, "numerator", fmt_count),
         "denominator": _shown(ind, r, "denominator", fmt_count),

@@ -8,7 +8,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from pipeline import contract, disclosure
-from pipeline.indicators import Indicator
+from pipeline.indicators import Indicator, Series
 from pipeline.report import cells as vm
 from pipeline.report.charts import Panel, small_multiples
 from pipeline.report.format import (UNDEFINED, fmt_change, fmt_change_interval, fmt_count, fmt_interval, fmt_number,
@@ -28,19 +28,20 @@ def chart_id(*parts: str) -> str:
 
 
 def strata(ind: Indicator, rows: pd.DataFrame) -> list[dict]:
-    """Ethnic group x sex and x age of one indicator's first statistic, where it publishes them."""
+    """Ethnic group x sex and x age of one indicator's first series, where it publishes them."""
     out = []
+    first = ind.primary
     for breakdown, (word, labels) in STRATA.items():
-        mine = rows[(rows["statistic"] == ind.primary_statistic) & (rows["breakdown"] == breakdown)]
+        mine = first.of(rows)
+        mine = mine[mine["breakdown"] == breakdown]
         if breakdown in ind.breakdowns and len(mine):
-            out.append({**_intersection(ind, mine, word, labels), "statistic": ind.primary_statistic,
-                        "breakdown": breakdown})
+            out.append({**_intersection(ind, mine, word, labels), "statistic": first.statistic,
+                        "intervention_type": first.intervention_type, "breakdown": breakdown})
     return out
 
 
 def _intersection(ind: Indicator, rows: pd.DataFrame, word: str, labels: dict) -> dict:
-    parts = rows["group_code"].str.split("|", n=1, expand=True)
-    rows = rows.assign(_group=parts[0], _stratum=parts[1])
+    rows = rows.assign(_group=rows["group_code"], _stratum=rows["subgroup"])
     order = {g: i for i, g in enumerate(vm.GROUP_ORDER)}
     rows = rows.assign(_g=rows["_group"].map(order), _s=rows["_stratum"].map({s: i for i, s in enumerate(labels)}))
     rows = rows.sort_values(["_g", "_s"])
@@ -79,9 +80,10 @@ def _intersection_alt(ind: Indicator, rows: pd.DataFrame, word: str, title: str)
             f"{top['group_label']}, {ratio} times (95% CI {ci}).")
 
 
-def categories(ind: Indicator, rows: pd.DataFrame, statistic: str) -> list[dict]:
-    """The 16 ethnic categories (White British first, 'Not known' last) of one statistic."""
-    mine = rows[(rows["statistic"] == statistic) & (rows["breakdown"] == "ethnic_category")]
+def categories(ind: Indicator, rows: pd.DataFrame, series: Series) -> list[dict]:
+    """The 16 ethnic categories (White British first, 'Not known' last) of one series."""
+    mine = series.of(rows)
+    mine = mine[mine["breakdown"] == "ethnic_category"]
     mine = mine.assign(_o=(mine["group_code"] == "NOT_KNOWN").astype(int)).sort_values(["_o", "group_code"])
     return [vm.cells(ind, r) for _, r in mine.iterrows()]
 
@@ -89,7 +91,8 @@ def categories(ind: Indicator, rows: pd.DataFrame, statistic: str) -> list[dict]
 def funnel(ind: Indicator, rows: pd.DataFrame, provider: str) -> dict | None:
     """The funnel plot of all people by provider for one indicator (every provider's totals in
     ``rows``), with the ethnic groups outside the limits around the all-provider value."""
-    mine = rows[(rows["indicator_id"] == ind.id) & (rows["statistic"] == ind.primary_statistic)]
+    first = ind.primary
+    mine = first.of(rows[rows["indicator_id"] == ind.id])
     totals = mine[mine["breakdown"] == "total"]
     target = totals[totals["provider"] == "ALL"]["value"]
     others = totals[(totals["provider"] != "ALL") & totals["value"].notna() & totals["denominator"].notna()
@@ -106,7 +109,8 @@ def funnel(ind: Indicator, rows: pd.DataFrame, provider: str) -> dict | None:
               "interval": fmt_interval(r["lower_95"], r["upper_95"]), "position": r["funnel_position"],
               "emphasis": r["provider"] == provider}
              for _, r in others.sort_values("provider").iterrows()]
-    return {"id": ind.id, "title": ind.title, "unit": ind.unit, "statistic": ind.primary_statistic,
+    return {"id": ind.id, "title": ind.title, "unit": ind.unit, "statistic": first.statistic,
+            "intervention_type": first.intervention_type,
             "chart": Markup(svg), "alt": alt, "rows": table,
             "target": fmt_number(target), "outliers": _outliers(ind, mine, provider),
             "above": _positions(others, "above"), "below": _positions(others, "below"),
@@ -149,7 +153,8 @@ def _funnel_alt(ind: Indicator, others: pd.DataFrame, target: float, provider: s
 
 def change_row(ind: Indicator, rows: pd.DataFrame) -> dict | None:
     """All people's value last year and this, with the change and its interval (None without last year)."""
-    total = rows[(rows["statistic"] == ind.primary_statistic) & (rows["breakdown"] == "total")]
+    total = ind.primary.of(rows)
+    total = total[total["breakdown"] == "total"]
     if total.empty or "previous_value" not in rows.columns or rows["previous_value"].isna().all():
         return None
     r = total.iloc[0]
@@ -171,7 +176,7 @@ def change(rows: pd.DataFrame, catalogue: list[Indicator]) -> dict:
         row = change_row(ind, mine)
         if row:
             table.append(row)
-            sentences.extend(change_sentences(ind, mine[mine["statistic"] == ind.primary_statistic]))
+            sentences.extend(change_sentences(ind, ind.primary.of(mine)))
     return {"available": bool(table), "rows": table, "sentences": sentences}
 
 
@@ -206,10 +211,9 @@ def not_known(rows: pd.DataFrame, catalogue: list[Indicator]) -> list[dict]:
     """How many people or events in each indicator have ethnicity not known (counted in totals)."""
     out = []
     for ind in catalogue:
-        r = rows[(rows["indicator_id"] == ind.id) & (rows["statistic"] == ind.primary_statistic)
-                 & (rows["breakdown"] == "ethnic_group") & (rows["group_code"] == "NOT_KNOWN")]
-        total = rows[(rows["indicator_id"] == ind.id) & (rows["statistic"] == ind.primary_statistic)
-                     & (rows["breakdown"] == "total")]
+        mine = ind.primary.of(rows[rows["indicator_id"] == ind.id])
+        r = mine[(mine["breakdown"] == "ethnic_group") & (mine["group_code"] == "NOT_KNOWN")]
+        total = mine[mine["breakdown"] == "total"]
         if len(r):
             out.append({"indicator": ind.title, "count": vm.cells(ind, r.iloc[0])["numerator"],
                         "total": vm.cells(ind, total.iloc[0])["numerator"] if len(total) else UNDEFINED})

@@ -19,7 +19,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline import contract, disclosure
-from pipeline.indicators import STANDARDISED, Indicator
+from pipeline.indicators import STANDARDISED, Indicator, Series
 from pipeline.report.quality_view import SHORT
 from pipeline.report.format import (fmt_change, fmt_change_interval, fmt_interval, fmt_number,
                                     fmt_ratio_sentence, log_size, missing)
@@ -40,19 +40,21 @@ def people(group_code: str) -> str:
     return GROUP_PEOPLE.get(group_code, group_code)
 
 
-def headline_statistic(ind: Indicator, rows: pd.DataFrame | None = None) -> str:
-    """The statistic a chart of the board paper shows: the age-sex standardised rate (the fairer
+def headline_series(ind: Indicator, rows: pd.DataFrame | None = None) -> Series:
+    """The series a chart of the board paper shows: the age-sex standardised rate (the fairer
     comparison between groups with different age profiles) where it is published for every ethnic
-    group that has a crude rate, else the primary statistic."""
+    group that has a crude rate, else the primary series."""
     if not ind.standardised:
-        return ind.primary_statistic
+        return ind.primary
     if rows is None:
-        return STANDARDISED
+        return Series(STANDARDISED)
     groups = rows[(rows["indicator_id"] == ind.id) & (rows["breakdown"] == "ethnic_group")
                   & (rows["group_code"] != "NOT_KNOWN")]
-    crude = groups[groups["statistic"] == ind.primary_statistic].set_index("group_code")["value"].notna()
+    crude = ind.primary.of(groups).set_index("group_code")["value"].notna()
     standard = groups[groups["statistic"] == STANDARDISED].set_index("group_code")["value"].notna()
-    return STANDARDISED if len(standard) and standard.reindex(crude.index, fill_value=False)[crude].all() else ind.primary_statistic
+    if len(standard) and standard.reindex(crude.index, fill_value=False)[crude].all():
+        return Series(STANDARDISED)
+    return ind.primary
 
 
 def with_value(ind: Indicator, value) -> str:
@@ -87,9 +89,10 @@ def assessment(ind: Indicator, significance: str) -> str:
 
 def comparator_row(rows: pd.DataFrame, row: pd.Series) -> pd.Series | None:
     """The White British row a group's row is compared with (same provider, indicator, statistic)."""
+    kind = rows["intervention_type"].fillna("") if "intervention_type" in rows else ""
     own = rows[(rows["provider"] == row["provider"]) & (rows["indicator_id"] == row["indicator_id"])
-               & (rows["statistic"] == row["statistic"]) & (rows["breakdown"] == "ethnic_category")
-               & (rows["group_code"] == contract.COMPARATOR_CODE)]
+               & (rows["statistic"] == row["statistic"]) & (kind == (row.get("intervention_type") or ""))
+               & (rows["breakdown"] == "ethnic_category") & (rows["group_code"] == contract.COMPARATOR_CODE)]
     return None if own.empty else own.iloc[0]
 
 
@@ -133,7 +136,7 @@ def findings(ind: Indicator, rows: pd.DataFrame) -> pd.DataFrame:
     """A measure's significant differences, each group on its standardised comparison where that
     is published with an interval, else on the crude one; largest first."""
     mine = rows[rows["indicator_id"] == ind.id]
-    crude = significant(mine[mine["statistic"] == ind.primary_statistic])
+    crude = significant(ind.primary.of(mine))
     if not ind.standardised:
         return crude
     standard = mine[(mine["statistic"] == STANDARDISED) & (mine["breakdown"] == "ethnic_group")]
@@ -153,7 +156,7 @@ def summary_sentences(rows: pd.DataFrame, catalogue: list[Indicator], quality: d
         measures.sort(key=lambda i: (i.id not in ALWAYS, i.higher_is == "neutral"))
         bullets: list[dict] = []
         for ind in measures:
-            mine = rows[(rows["indicator_id"] == ind.id) & (rows["statistic"] == ind.primary_statistic)]
+            mine = ind.primary.of(rows[rows["indicator_id"] == ind.id])
             found = findings(ind, rows)
             for _, r in found.iterrows():
                 key = (r["group_code"], r["comparator_ratio"], r["ratio_lower_95"], r["ratio_upper_95"])

@@ -14,16 +14,16 @@ import pandas as pd
 from markupsafe import Markup
 
 from pipeline import contract
-from pipeline.indicators import Indicator
+from pipeline.indicators import Indicator, Series
 from pipeline.quality import Decision
 from pipeline.report import sections
 from pipeline.report.cells import cells, ordered_rows, point
 from pipeline.report.charts import interval_chart
 from pipeline.report.format import fmt_date, fmt_number, fmt_share
 from pipeline.report.quality_view import quality_section
+from pipeline.report.summary import (difference_sentence, direction_text, headline_series,
+                                     indicator_text, no_finding, significant, summary_sentences)
 from pipeline.report.trend_view import trend_section
-from pipeline.report.summary import (difference_sentence, direction_text, headline_statistic, indicator_text,
-                                     no_finding, significant, summary_sentences)
 
 __all__ = ["fmt_number", "provider_context", "indicator_block"]
 
@@ -45,9 +45,11 @@ PARTLY = ("Ethnicity is recorded well enough in the patient index to compare eth
           "some of the measures (see below)")
 
 
-def statistic_panel(ind: Indicator, rows: pd.DataFrame, statistic: str, several: bool) -> dict:
-    """One statistic of one indicator: chart with its alternative text, finding, sentences and table."""
-    mine = ordered_rows(rows[rows["statistic"] == statistic])
+def statistic_panel(ind: Indicator, rows: pd.DataFrame, series: Series, several: bool) -> dict:
+    """One series of one indicator (a statistic, or a restrictive-intervention type): chart with its
+    alternative text, finding, sentences and table."""
+    mine = ordered_rows(series.of(rows))
+    statistic = series.name
     table = [cells(ind, r) for _, r in mine.iterrows()]
     # 'Not known' has no population (no rate) and no comparison: it is in the table, not the chart.
     points = [point(ind, r, t["label"], t["value"], t["interval"])
@@ -57,7 +59,9 @@ def statistic_panel(ind: Indicator, rows: pd.DataFrame, statistic: str, several:
     cap = ind.multiplier if ind.method == "proportion" else None
     alt = chart_alt_text(ind, mine, statistic)
     return {
-        "statistic": statistic,
+        "series": statistic,
+        "statistic": series.statistic,
+        "intervention_type": series.intervention_type,
         "heading": name if several else "",
         "name": name,
         "chart": Markup(interval_chart(points, ind.unit, alt, sections.chart_id(ind.id, statistic), cap)),
@@ -75,11 +79,10 @@ def indicator_block(ind: Indicator, rows: pd.DataFrame, compared: pd.DataFrame |
     statistic), every statistic's panel, the ethnic categories, the intersectional view, the
     comparison with other providers (from ``compared``) and the change since last year."""
     mine = rows[rows["indicator_id"] == ind.id]
-    statistics = [s for s in ind.published_statistics
-                  if (mine["statistic"] == s).any()]
-    panels = [statistic_panel(ind, mine, s, len(statistics) > 1) for s in statistics]
-    wanted = headline_statistic(ind, rows)
-    headline = next((p for p in panels if p["statistic"] == wanted), panels[0] if panels else None)
+    every = [s for s in ind.published_series if len(s.of(mine))]
+    panels = [statistic_panel(ind, mine, s, len(every) > 1) for s in every]
+    wanted = headline_series(ind, rows).name
+    headline = next((p for p in panels if p["series"] == wanted), panels[0] if panels else None)
     return {
         "id": ind.id,
         "anchor": ind.id.lower(),
@@ -90,7 +93,7 @@ def indicator_block(ind: Indicator, rows: pd.DataFrame, compared: pd.DataFrame |
         "caveats": list(ind.caveats),
         "headline": headline,
         "panels": panels,
-        "categories": sections.categories(ind, mine, statistics[0]) if statistics else [],
+        "categories": sections.categories(ind, mine, every[0]) if every else [],
         "strata": sections.strata(ind, mine),
         "funnel": sections.funnel(ind, compared, provider) if compared is not None else None,
         "change": sections.change_row(ind, mine),
