@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,32 +14,11 @@ import pytest
 import yaml
 
 from conftest import ROOT, sample_years, seed_work
+from servers import free_port, start, stop
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None,
                                 reason="redis-server not installed (make test installs it)")
 BIN = Path(sys.executable).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start(args, env, log: Path) -> subprocess.Popen:
-    # each server in its own process group, so the whole group can be ended
-    return subprocess.Popen(args, env=env, cwd=ROOT, stdout=open(log, "w"), stderr=subprocess.STDOUT,
-                            start_new_session=True)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(proc.pid, sig)
-            proc.wait(timeout=20)
-            return
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            continue
 
 
 LAUNCH = """
@@ -68,7 +45,7 @@ def test_celery_run_equals_the_in_process_run(tmp_path, published_sample):
     local = published_sample
     seed_work(tmp_path / "celery" / "work")
 
-    port = _free_port()
+    port = free_port()
     broker = f"redis://127.0.0.1:{port}/0"
     home = tmp_path / "dagster_home"
     home.mkdir()
@@ -79,12 +56,12 @@ def test_celery_run_equals_the_in_process_run(tmp_path, published_sample):
     # create the instance's storage once, before three processes race to create it
     subprocess.run([sys.executable, "-c", "import dagster; dagster.DagsterInstance.get().get_runs()"],
                    env=env, cwd=ROOT, check=True, timeout=120)
-    procs = [_start(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    procs = [start(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
                     env, tmp_path / "redis.log")]
     try:
         time.sleep(1)
         for name in ("w1", "w2"):
-            procs.append(_start([str(BIN / "dagster-celery"), "worker", "start", "-y", str(worker_config),
+            procs.append(start([str(BIN / "dagster-celery"), "worker", "start", "-y", str(worker_config),
                                  "-n", f"{name}@mhaudit", "-A", "dagster_celery.app", "-l", "warning"],
                                 env, tmp_path / f"{name}.log"))
         time.sleep(8)
@@ -95,7 +72,7 @@ def test_celery_run_equals_the_in_process_run(tmp_path, published_sample):
         assert run.returncode == 0, run.stderr[-4000:] + (tmp_path / "w1.log").read_text()[-2000:]
     finally:
         for proc in reversed(procs):
-            _stop(proc)
+            stop(proc)
     worker_logs = (tmp_path / "w1.log").read_text() + (tmp_path / "w2.log").read_text()
     assert "Traceback" not in worker_logs, worker_logs[-3000:]
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import subprocess
 import time
 import urllib.request
@@ -20,15 +18,10 @@ import pytest
 from assets.partitions import financial_years, new_extract_years
 from assets.resources import AuditRun
 from conftest import ROOT, SAMPLE, sample_years
+from servers import free_port, start, stop
 
 BIN = Path(os.sys.executable).parent
 REPOSITORY = {"repositoryLocationName": "mhaudit", "repositoryName": "__repository__"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _graphql(port: int, query: str, variables: dict | None = None) -> dict:
@@ -63,25 +56,16 @@ def _partitions(port: int) -> list[str]:
 @pytest.fixture
 def dagster_dev(tmp_path):
     """`dagster dev` (webserver and daemon) in the repository, with a new instance and nothing added."""
-    port = _free_port()
+    port = free_port()
     home = tmp_path / "dagster_home"
     home.mkdir()
     env = {**os.environ, "DAGSTER_HOME": str(home), "MHAUDIT_EXTRACTS": str(SAMPLE), "MHAUDIT_OUT": str(tmp_path / "out"),
            "MHAUDIT_WORK": str(tmp_path / "work"), "GX_ANALYTICS_ENABLED": "false"}
-    log = open(tmp_path / "dev.log", "w")
-    proc = subprocess.Popen([str(BIN / "dagster"), "dev", "-p", str(port)], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    proc = start([str(BIN / "dagster"), "dev", "-p", str(port)], env, tmp_path / "dev.log")
     try:
         yield port, proc, tmp_path / "dev.log"
     finally:
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            try:
-                os.killpg(proc.pid, sig)
-                proc.wait(timeout=30)
-                break
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                continue
-        log.close()
+        stop(proc)
 
 
 def _wait(condition, proc, log: Path, limit: float = 240):
