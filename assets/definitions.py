@@ -16,15 +16,15 @@ from assets.resources import AuditRun
 all_assets = [*raw_tables, ethnicity_recording, indicator_counts, published_indicators, audit_report_pdfs, publication]
 
 
-
-
 def executor_from_environment() -> dg.ExecutorDefinition:
     """The executor chosen by configuration (MHAUDIT_EXECUTOR).
 
-    ``multiprocess`` (default): steps in parallel on this machine, one DuckDB writer at a time.
+    ``multiprocess`` (default): steps in parallel on this machine (MHAUDIT_WORKERS at a time, default
+    one per core; each report is a step), one DuckDB writer at a time.
     ``celery``: steps on Celery workers through a broker (MHAUDIT_CELERY_BROKER, default a
-    local Redis); years (partitions) are the unit of parallel work, and steps of one year that
-    need the same DuckDB file wait for each other (pipeline.warehouse.connect).
+    local Redis); each report of a year is a step of its own, so a year's reports spread over every
+    worker; steps of one year that need the same DuckDB file wait for each other
+    (pipeline.warehouse.connect).
     """
     if os.environ.get("MHAUDIT_EXECUTOR", "multiprocess") == "celery":
         from dagster_celery import celery_executor
@@ -32,8 +32,11 @@ def executor_from_environment() -> dg.ExecutorDefinition:
         broker = os.environ.get("MHAUDIT_CELERY_BROKER", "redis://127.0.0.1:6379/0")
         return celery_executor.configured({"broker": broker, "backend": os.environ.get("MHAUDIT_CELERY_BACKEND", broker)})
     return dg.multiprocess_executor.configured({
-        "max_concurrent": 2,
+        "max_concurrent": int(os.environ.get("MHAUDIT_WORKERS") or os.cpu_count() or 2),
         "tag_concurrency_limits": [{"key": "mhaudit/duckdb", "value": "writer", "limit": 1}],
+        # Steps fork from a server that has imported the code once (a spawned step imports it again:
+        # about 3 s each, as long as a report takes to render).
+        "start_method": {"forkserver": {}},
     })
 
 

@@ -7,7 +7,7 @@ import os
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Literal
 
 import dagster as dg
 
@@ -27,6 +27,9 @@ class AuditRun(dg.ConfigurableResource):
     config_file: str = ""
     publication_date: str = ""
     synthetic: str = "auto"
+    # "provider": a step per report (the multiprocess and Celery executors render them in parallel);
+    # "year": one step renders every report on a pool of processes (an in-process run).
+    report_steps: Literal["provider", "year"] = "provider"
 
     def spec(self, year: str | None = None) -> RunSpec:
         """The run for ``year`` (a partition key), else the configured year, else the latest present."""

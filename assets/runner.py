@@ -26,6 +26,8 @@ class Outcome:
 def run_year(audit_run: AuditRun, selection: list[str] | None = None) -> Outcome:
     """Run the assets (or a selection of them) for the resource's year and classify the result."""
     year = audit_run.spec().year
+    # The in-process executor runs one step at a time: render the reports in one step, on a pool.
+    audit_run = AuditRun(**{**audit_run.model_dump(), "report_steps": "year"})
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions(financial_years.name, [year])
     with warnings.catch_warnings():

@@ -18,7 +18,7 @@ import pandas as pd
 from pipeline import dictionary, disclosure, estimates, publish, trend
 from pipeline.config import AuditConfig
 from pipeline.contract import ALL_TABLES, Table, financial_year
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, MhauditError
 from pipeline.indicators import compute_indicators, load_catalogue
 from pipeline.load import LoadedTable, available_years, input_files, load_table, require_providers, sha256
 from pipeline.quality import Decision, QualityRun, decision_for, level_for_share, published_quality, validate_quality
@@ -283,49 +283,95 @@ def describe_data(spec: RunSpec) -> None:
     dictionary.write_datapackage(data, spec.year, title=title, created=spec.publication_date)
 
 
-def render_reports(spec: RunSpec) -> dict[str, dict]:
-    """Both editions: one PDF (the board paper) per provider and ALL.pdf, a withheld provider's
-    saying why; and the HTML edition under html/, each provider's page from the same view-model.
-    Returns each report's decision, PDF pages and render times (wall and CPU seconds)."""
-    published = pd.read_parquet(spec.staging / "data" / "indicators.parquet")
+@dataclass(frozen=True)
+class ReportPlan:
+    """What every report of the year shares, worked out once: the reports to render (ALL first),
+    the names, each report's publication decision, the run's parameters and the input checksums.
+    Publishable only (the Dagster steps hand it to each other)."""
+
+    codes: tuple[str, ...]
+    names: dict[str, str]
+    decisions: dict[str, Decision]
+    params: dict
+    inputs: list[dict]
+
+
+def plan_reports(spec: RunSpec) -> ReportPlan:
+    """The year's reports and what they share (the input checksums are read once, here)."""
     quality = pd.read_csv(spec.staging / "data" / "data_quality.csv", dtype={"provider": str})
-    gaps = pd.read_csv(spec.staging / "data" / "trend.csv", dtype={"provider": str, "year": str, "first_year": str},
-                       keep_default_na=True).fillna({"gap_trend": "", "suppressed": "", "first_year": ""})
     with connect(spec.warehouse, read_only=True) as con:
         decisions = {r["provider"]: Decision(**r) for r in query(con, "SELECT * FROM quality_decisions").to_dict("records")}
     names = provider_names(spec)
     share = float(report_quality(quality, "ALL")["valid_share"])
     decisions["ALL"] = decision_for("ALL", share, level_for_share(share, spec.config), spec.config)
-    params = {**spec.parameters(), "code_version": publish.code_version()}
+    # ALL's report is the longest (about twice a provider's): first, so that no worker is left
+    # rendering it alone at the end.
+    codes = tuple(sorted(names, key=lambda code: code != "ALL"))
     inputs = [{"name": str(p.relative_to(spec.extracts)), "sha256": sha256(p)} for p in input_files_for(spec).values()]
-    catalogue = load_catalogue()
+    return ReportPlan(codes, names, {c: decisions[c] for c in codes},
+                      {**spec.parameters(), "code_version": publish.code_version()}, inputs)
+
+
+def _published_for_reports(spec: RunSpec) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The staged indicators, data quality and trend tables the reports are built from."""
+    published = pd.read_parquet(spec.staging / "data" / "indicators.parquet")
+    quality = pd.read_csv(spec.staging / "data" / "data_quality.csv", dtype={"provider": str})
+    gaps = pd.read_csv(spec.staging / "data" / "trend.csv", dtype={"provider": str, "year": str, "first_year": str},
+                       keep_default_na=True).fillna({"gap_trend": "", "suppressed": "", "first_year": ""})
+    return published, quality, gaps
+
+
+def _compared(published: pd.DataFrame) -> pd.DataFrame:
     # The comparison with other providers reads only the totals and ethnic groups of every provider:
     # each job carries (and each worker unpickles) that, not the whole national table.
-    compared = published[published["breakdown"].isin(["total", "ethnic_group"])]
-    # ALL's report is the longest (about twice a provider's): start it first so that neither
-    # worker is left rendering it alone at the end.
-    order = sorted(names, key=lambda code: code != "ALL")
+    return published[published["breakdown"].isin(["total", "ethnic_group"])]
+
+
+def render_reports(spec: RunSpec, plan: ReportPlan | None = None, codes: tuple[str, ...] | None = None,
+                   workers: int = 2) -> dict[str, dict]:
+    """Both editions of the reports ``codes`` (default: every report of ``plan``): one PDF (the
+    board paper) per provider and ALL.pdf, a withheld provider's saying why, and each one's page of
+    the HTML edition under html/, from the same view-model, on a pool of ``workers`` processes.
+    Without a plan, the whole year: the plan, every report and the edition's year pages.
+    Returns each report's decision, PDF pages and render times (wall and CPU seconds)."""
+    whole_year = plan is None
+    plan = plan or plan_reports(spec)
+    codes = plan.codes if codes is None else codes
+    published, quality, gaps = _published_for_reports(spec)
+    catalogue = load_catalogue()
+    compared = _compared(published)
     jobs = [ReportJob(
-        context=dict(provider=code, provider_name=names[code], year=spec.year, rows=published[published["provider"] == code],
-                     decision=decisions[code], quality=quality, catalogue=catalogue, params=params, inputs=inputs,
-                     all_rows=compared, trend_rows=gaps[gaps["provider"] == code]),
+        context=dict(provider=code, provider_name=plan.names[code], year=spec.year,
+                     rows=published[published["provider"] == code], decision=plan.decisions[code], quality=quality,
+                     catalogue=catalogue, params=plan.params, inputs=plan.inputs, all_rows=compared,
+                     trend_rows=gaps[gaps["provider"] == code]),
         target=spec.staging / "reports" / f"{code}.pdf", publication_date=spec.publication_date,
         page=spec.staging / "html" / code / "index.html",
-    ) for code in order]
+    ) for code in codes]
     outcome = {}
-    log.info("rendering %s reports (a board paper and an HTML page each)", len(jobs))
+    if len(jobs) > 1:
+        log.info("rendering %s reports (a board paper and an HTML page each)", len(jobs))
     started = time.perf_counter()
     # Reports are independent: render them on both cores (each worker sets SOURCE_DATE_EPOCH itself).
-    for n, done in enumerate(render_all(jobs, workers=2), start=1):
-        outcome[done.provider] = {"decision": decisions[done.provider].decision, "pages": done.pages,
+    for n, done in enumerate(render_all(jobs, workers=workers), start=1):
+        outcome[done.provider] = {"decision": plan.decisions[done.provider].decision, "pages": done.pages,
                                   "seconds": round(done.seconds, 2), "cpu_seconds": round(done.cpu_seconds, 2),
                                   "pdf_cpu_seconds": round(done.pdf_cpu_seconds, 2)}
-        log.info("rendered %s report (%s): %s pages in %.1f s; %s", done.provider, decisions[done.provider].decision,
-                 done.pages, done.seconds, progress(n, len(jobs), time.perf_counter() - started))
-    edition.copy_assets(spec.staging / "html")
-    edition.write_year_pages(spec.staging / "html", year=spec.year, names=names, decisions=decisions,
-                             compared=compared, catalogue=catalogue, params=params)
+        log.info("rendered %s report (%s): %s pages in %.1f s%s", done.provider, plan.decisions[done.provider].decision,
+                 done.pages, done.seconds,
+                 f"; {progress(n, len(jobs), time.perf_counter() - started)}" if len(jobs) > 1 else "")
+    if whole_year:
+        write_edition(spec, plan, compared)
     return outcome
+
+
+def write_edition(spec: RunSpec, plan: ReportPlan, compared: pd.DataFrame | None = None) -> None:
+    """The HTML edition's landing page, indicator pages and assets (each report's own page is
+    written with its PDF)."""
+    compared = _compared(_published_for_reports(spec)[0]) if compared is None else compared
+    edition.copy_assets(spec.staging / "html")
+    edition.write_year_pages(spec.staging / "html", year=spec.year, names=plan.names, decisions=plan.decisions,
+                             compared=compared, catalogue=load_catalogue(), params=plan.params)
 
 
 def progress(done: int, total: int, elapsed: float) -> str:
@@ -355,7 +401,14 @@ def inputs_read(spec: RunSpec) -> list[dict]:
 
 
 def finalise(spec: RunSpec) -> Path:
-    """Write the manifest and move the staged year into place."""
+    """Write the manifest and move the staged year into place, only when every report of the year
+    is staged (the reports may have been rendered by separate steps, on other machines)."""
+    missing = [str(path.relative_to(spec.staging)) for code in provider_names(spec)
+               for path in (spec.staging / "reports" / f"{code}.pdf", spec.staging / "html" / code / "index.html")
+               if not path.is_file()]
+    if missing or not (spec.staging / "html" / "index.html").is_file():
+        raise MhauditError(f"not publishing {spec.year}: reports missing from {spec.staging}: "
+                           f"{', '.join(missing) or 'html/index.html'}")
     publish.write_manifest(spec.staging, inputs=inputs_read(spec), parameters=spec.parameters(),
                            version=publish.code_version(), extracts=Path(spec.extracts).resolve())
     return publish.swap_into_place(spec.staging, spec.out, spec.year)

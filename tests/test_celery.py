@@ -1,8 +1,10 @@
 """The same job on Dagster's Celery executor (Redis broker, two workers on loopback) publishes
-byte-identical outputs to the in-process run. The test starts and stops every server itself."""
+byte-identical outputs to the in-process run, each report rendered by a step of its own and the
+year's reports spread over both workers. The test starts and stops every server itself."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -22,6 +24,7 @@ BIN = Path(sys.executable).parent
 
 
 LAUNCH = """
+import json
 import sys
 import dagster as dg
 from assets.definitions import audit_year
@@ -33,6 +36,13 @@ config = {"resources": {"audit_run": {"config": {"extracts": extracts, "out": ou
                                                  "publication_date": "2025-07-15"}}}}
 result = dg.execute_job(dg.reconstructable(audit_year), instance=instance, run_config=config,
                         tags={"dagster/partition": year})
+# which process rendered each report (its step's output metadata)
+rendered_by = {}
+for entry in instance.all_logs(result.run_id, of_type=dg.DagsterEventType.STEP_OUTPUT):
+    event = entry.dagster_event
+    if event.step_key.startswith("audit_report_pdfs.render_reports["):
+        rendered_by[event.step_key] = event.event_specific_data.metadata["rendered_by"].value
+print(json.dumps(rendered_by))
 sys.exit(0 if result.success else 1)
 """
 
@@ -62,7 +72,9 @@ def test_celery_run_equals_the_in_process_run(tmp_path, published_sample):
         time.sleep(1)
         for name in ("w1", "w2"):
             procs.append(start([str(BIN / "dagster-celery"), "worker", "start", "-y", str(worker_config),
-                                 "-n", f"{name}@mhaudit", "-A", "dagster_celery.app", "-l", "warning"],
+                                 "-n", f"{name}@mhaudit", "-A", "dagster_celery.app", "-l", "warning",
+                                 # one task at a time each: the year's reports must go to both workers
+                                 "--", "--concurrency=1"],
                                 env, tmp_path / f"{name}.log"))
         time.sleep(8)
         assert all(p.poll() is None for p in procs), (tmp_path / "w1.log").read_text()[-3000:]
@@ -70,11 +82,19 @@ def test_celery_run_equals_the_in_process_run(tmp_path, published_sample):
                               str(tmp_path / "celery" / "out"), str(tmp_path / "celery" / "work")],
                              env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
         assert run.returncode == 0, run.stderr[-4000:] + (tmp_path / "w1.log").read_text()[-2000:]
+        # each report's step ran in a process of one of the workers (each worker is its own process group)
+        rendered_by = json.loads(run.stdout.strip().splitlines()[-1])
+        workers = {procs[1].pid: "w1", procs[2].pid: "w2"}
+        by_worker = {step: workers.get(_process_group(int(by.rsplit(" ", 1)[1]))) for step, by in rendered_by.items()}
     finally:
         for proc in reversed(procs):
             stop(proc)
     worker_logs = (tmp_path / "w1.log").read_text() + (tmp_path / "w2.log").read_text()
     assert "Traceback" not in worker_logs, worker_logs[-3000:]
+
+    reports = sorted(p.stem for p in (local / "reports").glob("*.pdf"))
+    assert sorted(by_worker) == [f"audit_report_pdfs.render_reports[{code}]" for code in reports]
+    assert set(by_worker.values()) == {"w1", "w2"}, by_worker  # both workers rendered reports of the year
 
     remote = tmp_path / "celery" / "out" / year
     files = sorted(p.relative_to(local) for p in local.rglob("*") if p.is_file())
@@ -82,3 +102,11 @@ def test_celery_run_equals_the_in_process_run(tmp_path, published_sample):
     # Every published file, the data docs and the manifest included, is byte for byte the same.
     different = [str(f) for f in files if (local / f).read_bytes() != (remote / f).read_bytes()]
     assert different == []
+
+
+def _process_group(pid: int) -> int | None:
+    """The process group of a live process (from /proc), else None."""
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[2])
+    except (OSError, IndexError, ValueError):
+        return None

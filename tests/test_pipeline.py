@@ -82,7 +82,13 @@ def test_whole_graph_materialises_in_process(generated, materialised):
     # the pipeline's progress is in the run's own log, as the UI shows it
     messages = [entry.user_message for entry in instance.all_logs(result.run_id)]
     assert any("loaded MHS001MPI" in m for m in messages)
-    assert any(re.search(r"rendered \w+ report .* report 1 of \d+, \d+ s elapsed, about", m) for m in messages)
+    assert any(re.search(r"rendered \w+ report \(publish\): \d+ pages in", m) for m in messages)
+    # one render step per report (ALL's first), then the edition's pages once all are there
+    steps = [e.step_key for e in result.all_events if e.event_type_value == "STEP_SUCCESS"]
+    renders = [s for s in steps if s.startswith("audit_report_pdfs.render_reports[")]
+    assert renders[0] == "audit_report_pdfs.render_reports[ALL]"
+    assert sorted(renders) == sorted(f"audit_report_pdfs.render_reports[{c}]" for c in providers + ["ALL"])
+    assert steps.index("audit_report_pdfs.html_edition") > max(steps.index(s) for s in renders)
 
 
 def test_failing_blocking_check_stops_the_reports_and_says_why(generated, tmp_path):
