@@ -70,6 +70,29 @@ def test_recover_finishes_a_swap_killed_between_its_two_renames(earlier):
     assert _snapshot(out / year) == before and not previous.exists()
 
 
+def test_publication_refuses_a_year_whose_reports_are_not_all_staged(earlier, published_sample):
+    """Report steps may run on other workers: the year is moved into place only when every
+    provider's PDF and HTML page is staged; otherwise the earlier year stays as it was."""
+    from pipeline import audit
+    from pipeline.errors import MhauditError
+
+    out, year = earlier
+    before = _snapshot(out / year)
+    staging = publish.staging_dir(out, year)
+    shutil.copytree(published_sample, staging)
+    (staging / "manifest.json").unlink()
+    provider = sorted(p.stem for p in (staging / "reports").glob("*.pdf") if p.stem != "ALL")[0]
+    (staging / "html" / provider / "index.html").unlink()
+    spec = audit.RunSpec(extracts=SAMPLE, out=out, year=year, work=published_sample.parents[1] / "work",
+                         publication_date="2025-07-15")
+    with pytest.raises(MhauditError, match=f"reports missing from .*: html/{provider}/index.html$"):
+        audit.finalise(spec)
+    assert _snapshot(out / year) == before
+    # with the page back, the same staged year publishes
+    shutil.copyfile(published_sample / "html" / provider / "index.html", staging / "html" / provider / "index.html")
+    assert _snapshot(audit.finalise(spec)) == _snapshot(published_sample)
+
+
 def test_run_withholding_one_provider_publishes_the_rest_and_exits_3(tmp_path):
     year = sample_years()[-1]
     extracts = tmp_path / "ex"
