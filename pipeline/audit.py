@@ -400,6 +400,16 @@ def inputs_read(spec: RunSpec) -> list[dict]:
             for name, path, year in files]
 
 
+def _unchanged_since_loaded(spec: RunSpec, inputs: list[dict]) -> None:
+    """Refuse to publish when a file of the year changed after it was loaded and checked: the
+    warehouse reads Parquet extracts in place, so every stage must have read the checked bytes."""
+    loaded = _warehouse_inputs(spec) or {}
+    changed = [i["file"] for i in inputs if i["year"] in (spec.year, "reference") and loaded.get(i["table"]) != i["sha256"]]
+    if changed:
+        raise MhauditError(f"not publishing {spec.year}: {', '.join(changed)} changed in {spec.extracts} after "
+                           "the run loaded and checked it: run the year again")
+
+
 def finalise(spec: RunSpec) -> Path:
     """Write the manifest and move the staged year into place, only when every report of the year
     is staged (the reports may have been rendered by separate steps, on other machines)."""
@@ -409,7 +419,9 @@ def finalise(spec: RunSpec) -> Path:
     if missing or not (spec.staging / "html" / "index.html").is_file():
         raise MhauditError(f"not publishing {spec.year}: reports missing from {spec.staging}: "
                            f"{', '.join(missing) or 'html/index.html'}")
-    publish.write_manifest(spec.staging, inputs=inputs_read(spec), parameters=spec.parameters(),
+    inputs = inputs_read(spec)
+    _unchanged_since_loaded(spec, inputs)
+    publish.write_manifest(spec.staging, inputs=inputs, parameters=spec.parameters(),
                            version=publish.code_version(), extracts=Path(spec.extracts).resolve())
     return publish.swap_into_place(spec.staging, spec.out, spec.year)
 

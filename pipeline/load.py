@@ -111,7 +111,10 @@ def load_table(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> Load
             _check_key(con, table, path, label)
         # No ORDER BY: DuckDB keeps the file's order anyway, and sorting 30 million rows costs more
         # than the load itself.
-        con.execute(f"CREATE OR REPLACE TABLE {sql_name(table)} AS SELECT {select} FROM _stage").fetchall()
+        if is_csv:
+            _replace(con, sql_name(table), "TABLE", f"SELECT {select} FROM _stage")
+        else:  # read in place by every stage (the checks above decoded every column of it)
+            _replace(con, sql_name(table), "VIEW", f"SELECT {select} FROM read_parquet({_literal(path.resolve())})")
     except duckdb.Error as exc:
         if is_csv:  # read whole into _stage already: not the file's fault
             raise
@@ -195,12 +198,24 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> 
         raise BadInput(path, f"the file is not a readable Parquet file ({str(exc).splitlines()[0]})") from None
     _check_columns(table, path, names)
     wanted = ", ".join(f'"{c.name}"' for c in table.columns if c.name in names)
-    # A view cannot take a bound parameter: the path goes in as an escaped SQL string literal.
-    literal = "'" + str(path).replace("'", "''") + "'"
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW _stage AS SELECT {wanted}, file_row_number + 1 AS _line "
-        f"FROM read_parquet({literal}, file_row_number=true)"
+        f"FROM read_parquet({_literal(path)}, file_row_number=true)"
     ).fetchall()
+
+
+def _literal(path: Path) -> str:
+    """A path as an escaped SQL string literal (a view cannot take a bound parameter)."""
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _replace(con: duckdb.DuckDBPyConnection, name: str, kind: str, select: str) -> None:
+    """(Re)create ``name`` as a table or a view from ``select``, whichever of the two it was before."""
+    found = con.execute("SELECT table_type FROM information_schema.tables WHERE table_schema = 'main' AND "
+                        "table_name = $name", {"name": name}).fetchall()
+    if found and (found[0][0] == "VIEW") != (kind == "VIEW"):
+        con.execute(f"DROP {'VIEW' if found[0][0] == 'VIEW' else 'TABLE'} {name}").fetchall()
+    con.execute(f"CREATE OR REPLACE {kind} {name} AS {select}").fetchall()
 
 
 def _check_values(con: duckdb.DuckDBPyConnection, table: Table, path: Path, label: str) -> None:
@@ -231,9 +246,13 @@ def _check_values(con: duckdb.DuckDBPyConnection, table: Table, path: Path, labe
         if col.minimum is not None:
             probes.append(f"min(_line) FILTER (WHERE TRY_CAST({text} AS DOUBLE) < {int(col.minimum)})")
             order.append((col, "minimum"))
-    if not probes:
+    # A Parquet file is read in place later: this scan also decodes the columns no rule probes, so a
+    # page that cannot be decoded is found now, named, and not in a later stage.
+    probed = {col.name for col, _ in order}
+    decoded = [f'min("{name}")' for name in types if name != "_line" and name not in probed] if label == "row" else []
+    if not probes and not decoded:
         return
-    firsts = con.execute(f"SELECT {', '.join(probes)} FROM _stage").fetchall()[0]
+    firsts = con.execute(f"SELECT {', '.join(probes + decoded)} FROM _stage").fetchall()[0][:len(probes)]
     failures = [(line, col, kind) for line, (col, kind) in zip(firsts, order) if line is not None]
     if not failures:
         return

@@ -214,6 +214,10 @@ CASES = [
     Case("parquet-corrupted-page", 2, (*BAD_INPUT, "MHS201CareContact.parquet", "column Person_ID", "row 5001",
          "rows 5,001 to ", "cannot be decoded"),
          to_parquet(f"{YEAR}/MHS201CareContact.csv", corrupt_parquet_page(1, "Person_ID"))),
+    # a column no rule checks: the load still decodes it (the stages read the file in place later)
+    Case("parquet-corrupted-unchecked-column", 2, (*BAD_INPUT, "MHS201CareContact.parquet", "column AttendOrDNACode",
+         "row 5001", "cannot be decoded"),
+         to_parquet(f"{YEAR}/MHS201CareContact.csv", corrupt_parquet_page(1, "AttendOrDNACode"))),
     Case("sparse-gigabyte-after-header", 2, ("MHS404CommTreatOrder.csv", "line 2", "NUL byte"),
          sparse_gigabyte(f"{YEAR}/MHS404CommTreatOrder.csv", keep_header=True)),
     Case("sparse-gigabyte-whole-file", 2, ("MHS404CommTreatOrder.csv", "line 1", "NUL byte"),

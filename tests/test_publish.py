@@ -93,6 +93,26 @@ def test_publication_refuses_a_year_whose_reports_are_not_all_staged(earlier, pu
     assert _snapshot(audit.finalise(spec)) == _snapshot(published_sample)
 
 
+def test_publication_refuses_a_year_whose_extract_changed_after_it_was_loaded(earlier, published_sample, tmp_path):
+    """Parquet extracts are read in place by every stage: a file changed during the run would give
+    figures from unchecked data, so the year is not published."""
+    from pipeline import audit
+    from pipeline.errors import MhauditError
+
+    out, year = earlier
+    before = _snapshot(out / year)
+    extracts = tmp_path / "extracts"
+    shutil.copytree(SAMPLE, extracts)
+    shutil.copytree(published_sample, publish.staging_dir(out, year))
+    changed = next((extracts / year).glob("MHS401*"))
+    changed.write_bytes(changed.read_bytes() + changed.read_bytes().splitlines(keepends=True)[-1])
+    spec = audit.RunSpec(extracts=extracts, out=out, year=year, work=published_sample.parents[1] / "work",
+                         publication_date="2025-07-15")
+    with pytest.raises(MhauditError, match=f"{year}/{changed.name} changed in .* after the run loaded and checked it"):
+        audit.finalise(spec)
+    assert _snapshot(out / year) == before
+
+
 def test_run_withholding_one_provider_publishes_the_rest_and_exits_3(tmp_path):
     year = sample_years()[-1]
     extracts = tmp_path / "ex"
