@@ -7,6 +7,7 @@ events). The comparator's own row says 'comparator', never 'similar to' itself.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from pipeline import contract, disclosure
@@ -15,6 +16,7 @@ from pipeline.report.charts import Point
 from pipeline.report.format import SUPPRESSED, UNDEFINED, fmt_count, fmt_interval, fmt_number, fmt_ratio, missing
 
 GROUP_ORDER = ["WHITE", "MIXED", "ASIAN", "BLACK", "OTHER", "NOT_KNOWN"]
+GROUP_RANK = {g: i for i, g in enumerate(GROUP_ORDER)}
 COMPARED = {"higher": "higher", "lower": "lower", "similar": "similar"}
 
 
@@ -35,11 +37,11 @@ def by_indicator(rows: pd.DataFrame, catalogue: list[Indicator]) -> dict[str, pd
 
 def ordered_rows(rows: pd.DataFrame) -> pd.DataFrame:
     """White British (the comparator) first, then the ethnic groups in the standard order, then all people."""
-    comparator = rows[(rows["breakdown"] == "ethnic_category") & (rows["group_code"] == contract.COMPARATOR_CODE)]
-    groups = rows[rows["breakdown"] == "ethnic_group"]
-    groups = groups.assign(_o=groups["group_code"].map({g: i for i, g in enumerate(GROUP_ORDER)}).fillna(99))
-    groups = groups.sort_values("_o").drop(columns="_o")
-    return pd.concat([comparator, groups, rows[rows["breakdown"] == "total"]])
+    breakdown, code = rows["breakdown"].to_numpy(), rows["group_code"].to_numpy()
+    comparator = np.flatnonzero((breakdown == "ethnic_category") & (code == contract.COMPARATOR_CODE))
+    groups = np.flatnonzero(breakdown == "ethnic_group")
+    groups = groups[np.argsort([GROUP_RANK.get(c, 99) for c in code[groups]], kind="stable")]
+    return rows.iloc[np.concatenate([comparator, groups, np.flatnonzero(breakdown == "total")])]
 
 
 def undefined(ind: Indicator, r: pd.Series, column: str) -> bool:

@@ -100,15 +100,16 @@ def funnel(ind: Indicator, rows: pd.DataFrame, provider: str) -> dict | None:
     if target.empty or missing(target.iloc[0]) or others.empty or (others["denominator"] <= 0).all():
         return None
     target = float(target.iloc[0])
+    listed = [r for _, r in others.sort_values("provider").iterrows()]
     points = [ProviderPoint(r["provider"], float(r["value"]), float(r["denominator"]), r["provider"] == provider)
-              for _, r in others.sort_values("provider").iterrows()]
+              for r in listed]
     kind = "proportion" if ind.method == "proportion" else "rate"
     alt = _funnel_alt(ind, others, target, provider)
     svg = funnel_chart(points, target, kind, ind.multiplier, ind.unit, alt, f"funnel-{ind.id.lower()}")
     table = [{"provider": r["provider"], "value": fmt_number(r["value"]), "denominator": fmt_count(r["denominator"]),
               "interval": fmt_interval(r["lower_95"], r["upper_95"]), "position": r["funnel_position"],
               "emphasis": r["provider"] == provider}
-             for _, r in others.sort_values("provider").iterrows()]
+             for r in listed]
     return {"id": ind.id, "title": ind.title, "unit": ind.unit, "statistic": first.statistic,
             "intervention_type": first.intervention_type,
             "chart": Markup(svg), "alt": alt, "rows": table,

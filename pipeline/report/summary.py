@@ -16,6 +16,7 @@ once. A finding from a measure whose own ethnicity recording is below the warnin
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from pipeline import contract, disclosure
@@ -70,15 +71,15 @@ def value_words(ind: Indicator, value, statistic: str) -> str:
 
 def significant(rows: pd.DataFrame) -> pd.DataFrame:
     """Ethnic group rows that differ significantly from the comparator and are safe to report,
-    largest difference first."""
-    # One mask and one selection: each selection copies every column of the frame.
+    largest difference first (then by measure and group)."""
+    # One mask and one selection: each selection of a frame copies all its columns.
     ok = rows[(rows["breakdown"] == "ethnic_group") & rows["significance"].isin(["higher", "lower"])
               & (rows["group_code"] != "NOT_KNOWN") & ~rows["suppressed"].map(disclosure.hides_own_numbers)
               & rows[["value", "comparator_ratio", "ratio_lower_95", "ratio_upper_95"]].notna().all(axis=1)
               & (rows["comparator_ratio"] > 0)]
-    size = ok["comparator_ratio"].map(log_size)
-    return ok.assign(_size=size).sort_values(["_size", "indicator_id", "group_code"],
-                                             ascending=[False, True, True]).drop(columns="_size")
+    keys = [(-log_size(ratio), ind, group) for ratio, ind, group
+            in zip(ok["comparator_ratio"], ok["indicator_id"], ok["group_code"])]
+    return ok.iloc[sorted(range(len(keys)), key=keys.__getitem__)]  # stable, as sort_values on several keys
 
 
 def assessment(ind: Indicator, significance: str) -> str:
@@ -91,11 +92,15 @@ def assessment(ind: Indicator, significance: str) -> str:
 
 def comparator_row(rows: pd.DataFrame, row: pd.Series) -> pd.Series | None:
     """The White British row a group's row is compared with (same provider, indicator, statistic)."""
-    kind = rows["intervention_type"].fillna("") if "intervention_type" in rows else ""
-    own = rows[(rows["provider"] == row["provider"]) & (rows["indicator_id"] == row["indicator_id"])
-               & (rows["statistic"] == row["statistic"]) & (kind == (row.get("intervention_type") or ""))
-               & (rows["breakdown"] == "ethnic_category") & (rows["group_code"] == contract.COMPARATOR_CODE)]
-    return None if own.empty else own.iloc[0]
+    own = np.ones(len(rows), dtype=bool)
+    wanted = {"provider": row["provider"], "indicator_id": row["indicator_id"], "statistic": row["statistic"],
+              "breakdown": "ethnic_category", "group_code": contract.COMPARATOR_CODE}
+    for column, value in wanted.items():
+        own &= rows[column].to_numpy() == value
+    if "intervention_type" in rows:
+        kind = rows["intervention_type"].to_numpy()
+        own &= np.where(pd.isna(kind), "", kind) == (row.get("intervention_type") or "")
+    return rows.iloc[own.argmax()] if own.any() else None
 
 
 def difference_sentence(ind: Indicator, row: pd.Series, rows: pd.DataFrame | None = None) -> str:
