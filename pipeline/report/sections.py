@@ -31,9 +31,9 @@ def strata(ind: Indicator, rows: pd.DataFrame) -> list[dict]:
     """Ethnic group x sex and x age of one indicator's first series, where it publishes them."""
     out = []
     first = ind.primary
+    series = first.of(rows)
     for breakdown, (word, labels) in STRATA.items():
-        mine = first.of(rows)
-        mine = mine[mine["breakdown"] == breakdown]
+        mine = series[series["breakdown"] == breakdown]
         if breakdown in ind.breakdowns and len(mine):
             out.append({**_intersection(ind, mine, word, labels), "statistic": first.statistic,
                         "intervention_type": first.intervention_type, "breakdown": breakdown})

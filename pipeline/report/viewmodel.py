@@ -46,9 +46,9 @@ PARTLY = ("Ethnicity is recorded well enough in the patient index to compare eth
 
 
 def statistic_panel(ind: Indicator, rows: pd.DataFrame, series: Series, several: bool) -> dict:
-    """One series of one indicator (a statistic, or a restrictive-intervention type): chart with its
-    alternative text, finding, sentences and table."""
-    mine = ordered_rows(series.of(rows))
+    """One series of one indicator (a statistic, or a restrictive-intervention type), from its
+    rows: chart with its alternative text, finding, sentences and table."""
+    mine = ordered_rows(rows)
     statistic = series.name
     records = [r for _, r in mine.iterrows()]
     table = [cells(ind, r) for r in records]
@@ -81,8 +81,9 @@ def indicator_block(ind: Indicator, rows: pd.DataFrame, compared: pd.DataFrame |
     statistic), every statistic's panel, the ethnic categories, the intersectional view, the
     comparison with other providers (from ``compared``) and the change since last year."""
     mine = rows[rows["indicator_id"] == ind.id]
-    every = [s for s in ind.published_series if len(s.of(mine))]
-    panels = [statistic_panel(ind, mine, s, len(every) > 1) for s in every]
+    parts = [(s, part) for s in ind.published_series if len(part := s.of(mine))]
+    every = [s for s, _ in parts]
+    panels = [statistic_panel(ind, part, s, len(every) > 1) for s, part in parts]
     wanted = headline_series(ind, rows).name
     headline = next((p for p in panels if p["series"] == wanted), panels[0] if panels else None)
     return {
