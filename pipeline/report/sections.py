@@ -172,8 +172,9 @@ def change_row(ind: Indicator, rows: pd.DataFrame) -> dict | None:
 def change(rows: pd.DataFrame, catalogue: list[Indicator]) -> dict:
     """The change since last year of every indicator, with its significant changes as sentences."""
     table, sentences = [], []
+    split = vm.by_indicator(rows, catalogue)
     for ind in catalogue:
-        mine = rows[rows["indicator_id"] == ind.id]
+        mine = split[ind.id]
         row = change_row(ind, mine)
         if row:
             table.append(row)
@@ -211,8 +212,9 @@ def suppression_rules(rows: pd.DataFrame) -> list[dict]:
 def not_known(rows: pd.DataFrame, catalogue: list[Indicator]) -> list[dict]:
     """How many people or events in each indicator have ethnicity not known (counted in totals)."""
     out = []
+    split = vm.by_indicator(rows, catalogue)
     for ind in catalogue:
-        mine = ind.primary.of(rows[rows["indicator_id"] == ind.id])
+        mine = ind.primary.of(split[ind.id])
         r = mine[(mine["breakdown"] == "ethnic_group") & (mine["group_code"] == "NOT_KNOWN")]
         total = mine[mine["breakdown"] == "total"]
         if len(r):
