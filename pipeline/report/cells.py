@@ -21,11 +21,14 @@ COMPARED = {"higher": "higher", "lower": "lower", "similar": "similar"}
 
 
 def plain(rows: pd.DataFrame) -> pd.DataFrame:
-    """``rows`` with its text columns as Python strings held in one block. pandas keeps each
-    Arrow-backed string column as an array of its own, so each of the thousands of selections a
-    view-model makes copied every text column one by one; one block of objects is copied at once."""
+    """``rows`` with its text (and its column names) as Python strings, the text in one block.
+    pandas keeps each Arrow-backed string column as an array of its own, so each of the thousands
+    of selections a view-model makes copied every text column one by one, and each look-up of a
+    column or of a row's field went through Arrow; one block of objects is copied at once."""
     text = {column: object for column, dtype in rows.dtypes.items() if isinstance(dtype, pd.StringDtype)}
-    return rows.astype(text).copy()  # the copy consolidates the columns into one block
+    out = rows.astype(text).copy()  # the copy consolidates the columns into one block
+    out.columns = out.columns.astype(object)
+    return out
 
 
 def by_indicator(rows: pd.DataFrame, catalogue: list[Indicator]) -> dict[str, pd.DataFrame]:
