@@ -83,9 +83,9 @@ def _intersection_alt(ind: Indicator, rows: pd.DataFrame, word: str, title: str)
 def categories(ind: Indicator, rows: pd.DataFrame, series: Series) -> list[dict]:
     """The 16 ethnic categories (White British first, 'Not known' last) of one series."""
     mine = series.of(rows)
-    mine = mine[mine["breakdown"] == "ethnic_category"]
-    mine = mine.assign(_o=(mine["group_code"] == "NOT_KNOWN").astype(int)).sort_values(["_o", "group_code"])
-    return [vm.cells(ind, r) for _, r in mine.iterrows()]
+    listed = sorted((r for _, r in mine[mine["breakdown"] == "ethnic_category"].iterrows()),
+                    key=lambda r: (r["group_code"] == "NOT_KNOWN", r["group_code"]))
+    return [vm.cells(ind, r) for r in listed]
 
 
 def funnel(ind: Indicator, rows: pd.DataFrame, provider: str) -> dict | None:
@@ -114,29 +114,29 @@ def funnel(ind: Indicator, rows: pd.DataFrame, provider: str) -> dict | None:
             "intervention_type": first.intervention_type,
             "chart": Markup(svg), "alt": alt, "rows": table,
             "target": fmt_number(target), "outliers": _outliers(ind, mine, provider),
-            "above": _positions(others, "above"), "below": _positions(others, "below"),
-            "within": f"{int((others['funnel_position'] == 'within limits').sum()):,}"}
+            "above": _positions(listed, "above"), "below": _positions(listed, "below"),
+            "within": f"{sum(r['funnel_position'] == 'within limits' for r in listed):,}"}
 
 
-def _positions(others: pd.DataFrame, side: str) -> str:
+def _positions(listed: list[pd.Series], side: str) -> str:
     """'RRJ (99.8%), RB6 (95%)': the providers outside the limits on one side, the further first."""
     out = []
     for level in ("99.8%", "95%"):
-        codes = sorted(others.loc[others["funnel_position"] == f"{side} {level} limit", "provider"])
+        codes = sorted(r["provider"] for r in listed if r["funnel_position"] == f"{side} {level} limit")
         out.extend(f"{c} ({level})" for c in codes)
     return ", ".join(out) or "none"
 
 
 def _outliers(ind: Indicator, mine: pd.DataFrame, provider: str) -> list[dict]:
-    groups = mine[(mine["breakdown"] == "ethnic_group") & (mine["provider"] != "ALL")
-                  & ~mine["funnel_position"].fillna("").isin(["", "within limits"])
-                  & ~mine["suppressed"].map(disclosure.hides_own_numbers)]
+    keep = ((mine["breakdown"] == "ethnic_group") & (mine["provider"] != "ALL")
+            & ~mine["funnel_position"].fillna("").isin(["", "within limits"])
+            & ~mine["suppressed"].map(disclosure.hides_own_numbers))
     if provider != "ALL":
-        groups = groups[groups["provider"] == provider]
-    order = {g: i for i, g in enumerate(vm.GROUP_ORDER)}
+        keep &= mine["provider"] == provider
+    listed = sorted((r for _, r in mine[keep].iterrows()),  # groups in the standard order (unknown last)
+                    key=lambda r: (vm.GROUP_RANK.get(r["group_code"], len(vm.GROUP_ORDER)), r["provider"]))
     return [{"group": r["group_label"], "provider": r["provider"], "value": fmt_number(r["value"]),
-             "position": r["funnel_position"]}
-            for _, r in groups.assign(_g=groups["group_code"].map(order)).sort_values(["_g", "provider"]).iterrows()]
+             "position": r["funnel_position"]} for r in listed]
 
 
 def _funnel_alt(ind: Indicator, others: pd.DataFrame, target: float, provider: str) -> str:
