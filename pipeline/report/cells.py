@@ -7,6 +7,7 @@ events). The comparator's own row says 'comparator', never 'similar to' itself.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from pipeline import contract, disclosure
@@ -15,16 +16,35 @@ from pipeline.report.charts import Point
 from pipeline.report.format import SUPPRESSED, UNDEFINED, fmt_count, fmt_interval, fmt_number, fmt_ratio, missing
 
 GROUP_ORDER = ["WHITE", "MIXED", "ASIAN", "BLACK", "OTHER", "NOT_KNOWN"]
+GROUP_RANK = {g: i for i, g in enumerate(GROUP_ORDER)}
 COMPARED = {"higher": "higher", "lower": "lower", "similar": "similar"}
+
+
+def plain(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` with its text (and its column names) as Python strings, the text in one block.
+    pandas keeps each Arrow-backed string column as an array of its own, so each of the thousands
+    of selections a view-model makes copied every text column one by one, and each look-up of a
+    column or of a row's field went through Arrow; one block of objects is copied at once."""
+    text = {column: object for column, dtype in rows.dtypes.items() if isinstance(dtype, pd.StringDtype)}
+    out = rows.astype(text).copy()  # the copy consolidates the columns into one block
+    out.columns = out.columns.astype(object)
+    return out
+
+
+def by_indicator(rows: pd.DataFrame, catalogue: list[Indicator]) -> dict[str, pd.DataFrame]:
+    """Each catalogued indicator's rows (none: an empty frame), split off in one pass rather than
+    by filtering the whole frame again for each indicator."""
+    parts = dict(iter(rows.groupby("indicator_id", sort=False)))
+    return {ind.id: parts.get(ind.id, rows.iloc[:0]) for ind in catalogue}
 
 
 def ordered_rows(rows: pd.DataFrame) -> pd.DataFrame:
     """White British (the comparator) first, then the ethnic groups in the standard order, then all people."""
-    comparator = rows[(rows["breakdown"] == "ethnic_category") & (rows["group_code"] == contract.COMPARATOR_CODE)]
-    groups = rows[rows["breakdown"] == "ethnic_group"]
-    groups = groups.assign(_o=groups["group_code"].map({g: i for i, g in enumerate(GROUP_ORDER)}).fillna(99))
-    groups = groups.sort_values("_o").drop(columns="_o")
-    return pd.concat([comparator, groups, rows[rows["breakdown"] == "total"]])
+    breakdown, code = rows["breakdown"].to_numpy(), rows["group_code"].to_numpy()
+    comparator = np.flatnonzero((breakdown == "ethnic_category") & (code == contract.COMPARATOR_CODE))
+    groups = np.flatnonzero(breakdown == "ethnic_group")
+    groups = groups[np.argsort([GROUP_RANK.get(c, 99) for c in code[groups]], kind="stable")]
+    return rows.iloc[np.concatenate([comparator, groups, np.flatnonzero(breakdown == "total")])]
 
 
 def undefined(ind: Indicator, r: pd.Series, column: str) -> bool:

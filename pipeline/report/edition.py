@@ -16,6 +16,7 @@ import pandas as pd
 from pipeline.indicators import Indicator
 from pipeline.quality import Decision
 from pipeline.report import sections
+from pipeline.report.cells import by_indicator, plain
 from pipeline.report.format import fmt_date
 from pipeline.report.render import PAGE_PATHS, REPORTS_DIR, environment
 from pipeline.report.summary import direction_text
@@ -55,12 +56,13 @@ def write_year_pages(html: Path, *, year: str, names: dict[str, str], decisions:
         domains=[d for d in domains if d["measures"]])
     written = [_write(html / "index.html", index)]
     template = env.get_template("edition_indicator.html.j2")
+    each = by_indicator(plain(compared), catalogue)  # split once, not filtered per page
     for ind in catalogue:
         page = template.render(
             **common, **PAGE_PATHS["indicator"], page_title=f"{ind.title}: every provider compared, {year}",
             id=ind.id, anchor=ind.id.lower(), measure=ind.title, domain=DOMAINS.get(ind.domain, ind.domain),
             definition=ind.definition,
-            direction=direction_text(ind), plot=sections.funnel(ind, compared, provider=""))
+            direction=direction_text(ind), plot=sections.funnel(ind, each[ind.id], provider=""))
         written.append(_write(html / "indicators" / f"{ind.id}.html", page))
     return written
 

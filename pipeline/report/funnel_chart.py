@@ -4,6 +4,7 @@ functions that placed each provider in the published table)."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
@@ -109,8 +110,8 @@ def _curve(points: list[tuple[float, float]], top: float, bottom: float, dash: s
     runs: list[list[tuple[float, float]]] = [[]]
     prev = None
     for px, py in points:
-        inside = np.isfinite(py) and top <= py <= bottom
-        if prev is not None and np.isfinite(py) and np.isfinite(prev[1]):
+        inside = math.isfinite(py) and top <= py <= bottom
+        if prev is not None and math.isfinite(py) and math.isfinite(prev[1]):
             edge = top if min(py, prev[1]) < top else bottom
             crosses = (prev[1] - edge) * (py - edge) < 0
             if crosses:

@@ -31,9 +31,9 @@ def strata(ind: Indicator, rows: pd.DataFrame) -> list[dict]:
     """Ethnic group x sex and x age of one indicator's first series, where it publishes them."""
     out = []
     first = ind.primary
+    series = first.of(rows)
     for breakdown, (word, labels) in STRATA.items():
-        mine = first.of(rows)
-        mine = mine[mine["breakdown"] == breakdown]
+        mine = series[series["breakdown"] == breakdown]
         if breakdown in ind.breakdowns and len(mine):
             out.append({**_intersection(ind, mine, word, labels), "statistic": first.statistic,
                         "intervention_type": first.intervention_type, "breakdown": breakdown})
@@ -83,9 +83,9 @@ def _intersection_alt(ind: Indicator, rows: pd.DataFrame, word: str, title: str)
 def categories(ind: Indicator, rows: pd.DataFrame, series: Series) -> list[dict]:
     """The 16 ethnic categories (White British first, 'Not known' last) of one series."""
     mine = series.of(rows)
-    mine = mine[mine["breakdown"] == "ethnic_category"]
-    mine = mine.assign(_o=(mine["group_code"] == "NOT_KNOWN").astype(int)).sort_values(["_o", "group_code"])
-    return [vm.cells(ind, r) for _, r in mine.iterrows()]
+    listed = sorted((r for _, r in mine[mine["breakdown"] == "ethnic_category"].iterrows()),
+                    key=lambda r: (r["group_code"] == "NOT_KNOWN", r["group_code"]))
+    return [vm.cells(ind, r) for r in listed]
 
 
 def funnel(ind: Indicator, rows: pd.DataFrame, provider: str) -> dict | None:
@@ -100,42 +100,43 @@ def funnel(ind: Indicator, rows: pd.DataFrame, provider: str) -> dict | None:
     if target.empty or missing(target.iloc[0]) or others.empty or (others["denominator"] <= 0).all():
         return None
     target = float(target.iloc[0])
+    listed = [r for _, r in others.sort_values("provider").iterrows()]
     points = [ProviderPoint(r["provider"], float(r["value"]), float(r["denominator"]), r["provider"] == provider)
-              for _, r in others.sort_values("provider").iterrows()]
+              for r in listed]
     kind = "proportion" if ind.method == "proportion" else "rate"
     alt = _funnel_alt(ind, others, target, provider)
     svg = funnel_chart(points, target, kind, ind.multiplier, ind.unit, alt, f"funnel-{ind.id.lower()}")
     table = [{"provider": r["provider"], "value": fmt_number(r["value"]), "denominator": fmt_count(r["denominator"]),
               "interval": fmt_interval(r["lower_95"], r["upper_95"]), "position": r["funnel_position"],
               "emphasis": r["provider"] == provider}
-             for _, r in others.sort_values("provider").iterrows()]
+             for r in listed]
     return {"id": ind.id, "title": ind.title, "unit": ind.unit, "statistic": first.statistic,
             "intervention_type": first.intervention_type,
             "chart": Markup(svg), "alt": alt, "rows": table,
             "target": fmt_number(target), "outliers": _outliers(ind, mine, provider),
-            "above": _positions(others, "above"), "below": _positions(others, "below"),
-            "within": f"{int((others['funnel_position'] == 'within limits').sum()):,}"}
+            "above": _positions(listed, "above"), "below": _positions(listed, "below"),
+            "within": f"{sum(r['funnel_position'] == 'within limits' for r in listed):,}"}
 
 
-def _positions(others: pd.DataFrame, side: str) -> str:
+def _positions(listed: list[pd.Series], side: str) -> str:
     """'RRJ (99.8%), RB6 (95%)': the providers outside the limits on one side, the further first."""
     out = []
     for level in ("99.8%", "95%"):
-        codes = sorted(others.loc[others["funnel_position"] == f"{side} {level} limit", "provider"])
+        codes = sorted(r["provider"] for r in listed if r["funnel_position"] == f"{side} {level} limit")
         out.extend(f"{c} ({level})" for c in codes)
     return ", ".join(out) or "none"
 
 
 def _outliers(ind: Indicator, mine: pd.DataFrame, provider: str) -> list[dict]:
-    groups = mine[(mine["breakdown"] == "ethnic_group") & (mine["provider"] != "ALL")
-                  & ~mine["funnel_position"].fillna("").isin(["", "within limits"])
-                  & ~mine["suppressed"].map(disclosure.hides_own_numbers)]
+    keep = ((mine["breakdown"] == "ethnic_group") & (mine["provider"] != "ALL")
+            & ~mine["funnel_position"].fillna("").isin(["", "within limits"])
+            & ~mine["suppressed"].map(disclosure.hides_own_numbers))
     if provider != "ALL":
-        groups = groups[groups["provider"] == provider]
-    order = {g: i for i, g in enumerate(vm.GROUP_ORDER)}
+        keep &= mine["provider"] == provider
+    listed = sorted((r for _, r in mine[keep].iterrows()),  # groups in the standard order (unknown last)
+                    key=lambda r: (vm.GROUP_RANK.get(r["group_code"], len(vm.GROUP_ORDER)), r["provider"]))
     return [{"group": r["group_label"], "provider": r["provider"], "value": fmt_number(r["value"]),
-             "position": r["funnel_position"]}
-            for _, r in groups.assign(_g=groups["group_code"].map(order)).sort_values(["_g", "provider"]).iterrows()]
+             "position": r["funnel_position"]} for r in listed]
 
 
 def _funnel_alt(ind: Indicator, others: pd.DataFrame, target: float, provider: str) -> str:
@@ -171,8 +172,9 @@ def change_row(ind: Indicator, rows: pd.DataFrame) -> dict | None:
 def change(rows: pd.DataFrame, catalogue: list[Indicator]) -> dict:
     """The change since last year of every indicator, with its significant changes as sentences."""
     table, sentences = [], []
+    split = vm.by_indicator(rows, catalogue)
     for ind in catalogue:
-        mine = rows[rows["indicator_id"] == ind.id]
+        mine = split[ind.id]
         row = change_row(ind, mine)
         if row:
             table.append(row)
@@ -210,8 +212,9 @@ def suppression_rules(rows: pd.DataFrame) -> list[dict]:
 def not_known(rows: pd.DataFrame, catalogue: list[Indicator]) -> list[dict]:
     """How many people or events in each indicator have ethnicity not known (counted in totals)."""
     out = []
+    split = vm.by_indicator(rows, catalogue)
     for ind in catalogue:
-        mine = ind.primary.of(rows[rows["indicator_id"] == ind.id])
+        mine = ind.primary.of(split[ind.id])
         r = mine[(mine["breakdown"] == "ethnic_group") & (mine["group_code"] == "NOT_KNOWN")]
         total = mine[mine["breakdown"] == "total"]
         if len(r):

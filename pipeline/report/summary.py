@@ -16,10 +16,12 @@ once. A finding from a measure whose own ethnicity recording is below the warnin
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from pipeline import contract, disclosure
 from pipeline.indicators import STANDARDISED, Indicator, Series
+from pipeline.report.cells import by_indicator
 from pipeline.report.quality_view import SHORT
 from pipeline.report.format import (fmt_change, fmt_change_interval, fmt_interval, fmt_number,
                                     fmt_ratio_sentence, log_size, missing)
@@ -69,14 +71,15 @@ def value_words(ind: Indicator, value, statistic: str) -> str:
 
 def significant(rows: pd.DataFrame) -> pd.DataFrame:
     """Ethnic group rows that differ significantly from the comparator and are safe to report,
-    largest difference first."""
+    largest difference first (then by measure and group)."""
+    # One mask and one selection: each selection of a frame copies all its columns.
     ok = rows[(rows["breakdown"] == "ethnic_group") & rows["significance"].isin(["higher", "lower"])
-              & (rows["group_code"] != "NOT_KNOWN") & ~rows["suppressed"].map(disclosure.hides_own_numbers)]
-    ok = ok[~ok[["value", "comparator_ratio", "ratio_lower_95", "ratio_upper_95"]].isna().any(axis=1)]
-    ok = ok[ok["comparator_ratio"] > 0]
-    size = ok["comparator_ratio"].map(log_size)
-    return ok.assign(_size=size).sort_values(["_size", "indicator_id", "group_code"],
-                                             ascending=[False, True, True]).drop(columns="_size")
+              & (rows["group_code"] != "NOT_KNOWN") & ~rows["suppressed"].map(disclosure.hides_own_numbers)
+              & rows[["value", "comparator_ratio", "ratio_lower_95", "ratio_upper_95"]].notna().all(axis=1)
+              & (rows["comparator_ratio"] > 0)]
+    keys = [(-log_size(ratio), ind, group) for ratio, ind, group
+            in zip(ok["comparator_ratio"], ok["indicator_id"], ok["group_code"])]
+    return ok.iloc[sorted(range(len(keys)), key=keys.__getitem__)]  # stable, as sort_values on several keys
 
 
 def assessment(ind: Indicator, significance: str) -> str:
@@ -89,11 +92,15 @@ def assessment(ind: Indicator, significance: str) -> str:
 
 def comparator_row(rows: pd.DataFrame, row: pd.Series) -> pd.Series | None:
     """The White British row a group's row is compared with (same provider, indicator, statistic)."""
-    kind = rows["intervention_type"].fillna("") if "intervention_type" in rows else ""
-    own = rows[(rows["provider"] == row["provider"]) & (rows["indicator_id"] == row["indicator_id"])
-               & (rows["statistic"] == row["statistic"]) & (kind == (row.get("intervention_type") or ""))
-               & (rows["breakdown"] == "ethnic_category") & (rows["group_code"] == contract.COMPARATOR_CODE)]
-    return None if own.empty else own.iloc[0]
+    own = np.ones(len(rows), dtype=bool)
+    wanted = {"provider": row["provider"], "indicator_id": row["indicator_id"], "statistic": row["statistic"],
+              "breakdown": "ethnic_category", "group_code": contract.COMPARATOR_CODE}
+    for column, value in wanted.items():
+        own &= rows[column].to_numpy() == value
+    if "intervention_type" in rows:
+        kind = rows["intervention_type"].to_numpy()
+        own &= np.where(pd.isna(kind), "", kind) == (row.get("intervention_type") or "")
+    return rows.iloc[own.argmax()] if own.any() else None
 
 
 def difference_sentence(ind: Indicator, row: pd.Series, rows: pd.DataFrame | None = None) -> str:
@@ -151,25 +158,27 @@ def summary_sentences(rows: pd.DataFrame, catalogue: list[Indicator], quality: d
     coercion measures why there is none) or one line saying why it has nothing to report."""
     flagged = _low_recording(quality)
     domains, seen, more = [], {}, 0
+    split = by_indicator(rows, catalogue)
     for domain, heading in DOMAIN_ORDER.items():
         measures = [i for i in catalogue if i.domain == domain]
         measures.sort(key=lambda i: (i.id not in ALWAYS, i.higher_is == "neutral"))
         bullets: list[dict] = []
         for ind in measures:
-            mine = ind.primary.of(rows[rows["indicator_id"] == ind.id])
-            found = findings(ind, rows)
+            own = split[ind.id]
+            mine = ind.primary.of(own)
+            found = findings(ind, own)
             for _, r in found.iterrows():
                 key = (r["group_code"], r["comparator_ratio"], r["ratio_lower_95"], r["ratio_upper_95"])
                 if key in seen:  # the same difference from another measure: said once
                     seen[key]["also"].append(ind.title.lower())
                     continue
-                bullet = {"measure": ind.title, "text": difference_sentence(ind, r, rows), "also": [],
+                bullet = {"measure": ind.title, "text": difference_sentence(ind, r, own), "also": [],
                           "quality": flagged.get(ind.quality_table, "")}
                 seen[key] = bullet
                 bullets.append(bullet)
             if found.empty and ind.id in ALWAYS and len(mine):
-                bullets.append({"measure": ind.title, "text": no_finding(ind, mine)[:1].upper() + no_finding(ind, mine)[1:],
-                                "also": [], "quality": ""})
+                text = no_finding(ind, mine)
+                bullets.append({"measure": ind.title, "text": text[:1].upper() + text[1:], "also": [], "quality": ""})
         if domain != "coercion":
             shown = [b for b in bullets][:PER_DOMAIN]
             more += len(bullets) - len(shown)
@@ -203,15 +212,16 @@ def _low_recording(quality: dict | None) -> dict[str, str]:
                    "comparison may be biased." for table, percent in out.items()}
 
 
-def indicator_text(ind: Indicator, rows: pd.DataFrame) -> list[str]:
-    """A short description of one statistic's results: all people, then the significant differences."""
+def indicator_text(ind: Indicator, rows: pd.DataFrame, found: pd.DataFrame | None = None) -> list[str]:
+    """A short description of one statistic's results: all people, then the significant differences
+    (``found``: ``significant(rows)``, where the caller has it)."""
     out = []
     total = rows[rows["breakdown"] == "total"]
     if len(total) and not missing(total["value"].iloc[0]):
         t = total.iloc[0]
         ci = fmt_interval(t["lower_95"], t["upper_95"])
         out.append(f"All people: {with_value(ind, t['value'])}" + (f" (95% CI {ci})." if ci else "."))
-    found = significant(rows)
+    found = significant(rows) if found is None else found
     out.extend(difference_sentence(ind, r, rows) for _, r in found.iterrows())
     tested = rows[(rows["breakdown"] == "ethnic_group") & rows["significance"].isin(["higher", "lower", "similar"])]
     if found.empty:

@@ -11,6 +11,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from pipeline.indicators import Indicator
+from pipeline.report.cells import by_indicator, plain
 from pipeline.report.charts import COMPARATOR, GRID, WIDTH, Point, _svg_open, marker, colour_of, nice_ticks, tick
 from pipeline.report.format import fmt_interval, fmt_ratio, fmt_ratio_sentence, missing
 from pipeline.report.summary import COMPARATOR_LABEL, people
@@ -22,7 +23,9 @@ def trend_section(rows: pd.DataFrame | None, catalogue: list[Indicator]) -> dict
     """The view-model's ``trend`` from one provider's trend.csv rows; None when there are none."""
     if rows is None or rows.empty:
         return None
-    gaps = [g for g in (_gap(ind, rows[rows["indicator_id"] == ind.id]) for ind in catalogue if ind.trend) if g]
+    rows = plain(rows)
+    split = by_indicator(rows, catalogue)
+    gaps = [g for g in (_gap(ind, split[ind.id]) for ind in catalogue if ind.trend) if g]
     if not gaps:
         return None
     years = sorted(rows["year"].unique())

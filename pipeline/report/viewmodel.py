@@ -17,7 +17,7 @@ from pipeline import contract
 from pipeline.indicators import Indicator, Series
 from pipeline.quality import Decision
 from pipeline.report import sections
-from pipeline.report.cells import cells, ordered_rows, point
+from pipeline.report.cells import by_indicator, cells, ordered_rows, plain, point
 from pipeline.report.charts import interval_chart
 from pipeline.report.format import fmt_date, fmt_number, fmt_share
 from pipeline.report.quality_view import quality_section
@@ -46,18 +46,20 @@ PARTLY = ("Ethnicity is recorded well enough in the patient index to compare eth
 
 
 def statistic_panel(ind: Indicator, rows: pd.DataFrame, series: Series, several: bool) -> dict:
-    """One series of one indicator (a statistic, or a restrictive-intervention type): chart with its
-    alternative text, finding, sentences and table."""
-    mine = ordered_rows(series.of(rows))
+    """One series of one indicator (a statistic, or a restrictive-intervention type), from its
+    rows: chart with its alternative text, finding, sentences and table."""
+    mine = ordered_rows(rows)
     statistic = series.name
-    table = [cells(ind, r) for _, r in mine.iterrows()]
+    records = [r for _, r in mine.iterrows()]
+    table = [cells(ind, r) for r in records]
     # 'Not known' has no population (no rate) and no comparison: it is in the table, not the chart.
     points = [point(ind, r, t["label"], t["value"], t["interval"])
-              for (_, r), t in zip(mine.iterrows(), table) if r["group_code"] != "NOT_KNOWN"]
+              for r, t in zip(records, table) if r["group_code"] != "NOT_KNOWN"]
     name = statistic[:1].upper() + statistic[1:]
     title = f"{ind.title}: {statistic}" if several else ind.title
     cap = ind.multiplier if ind.method == "proportion" else None
-    alt = chart_alt_text(ind, mine, statistic)
+    found = significant(mine)  # the chart's text, finding and sentences all rest on these
+    alt = chart_alt_text(ind, mine, statistic, found)
     return {
         "series": statistic,
         "statistic": series.statistic,
@@ -66,8 +68,8 @@ def statistic_panel(ind: Indicator, rows: pd.DataFrame, series: Series, several:
         "name": name,
         "chart": Markup(interval_chart(points, ind.unit, alt, sections.chart_id(ind.id, statistic), cap)),
         "alt": alt,
-        "finding": finding(ind, mine),
-        "text": indicator_text(ind, mine),
+        "finding": finding(ind, mine, found),
+        "text": indicator_text(ind, mine, found),
         "rows": table,
         "caption": f"{title} by ethnic group, {ind.unit}",
     }
@@ -79,8 +81,9 @@ def indicator_block(ind: Indicator, rows: pd.DataFrame, compared: pd.DataFrame |
     statistic), every statistic's panel, the ethnic categories, the intersectional view, the
     comparison with other providers (from ``compared``) and the change since last year."""
     mine = rows[rows["indicator_id"] == ind.id]
-    every = [s for s in ind.published_series if len(s.of(mine))]
-    panels = [statistic_panel(ind, mine, s, len(every) > 1) for s in every]
+    parts = [(s, part) for s in ind.published_series if len(part := s.of(mine))]
+    every = [s for s, _ in parts]
+    panels = [statistic_panel(ind, part, s, len(every) > 1) for s, part in parts]
     wanted = headline_series(ind, rows).name
     headline = next((p for p in panels if p["series"] == wanted), panels[0] if panels else None)
     return {
@@ -100,10 +103,11 @@ def indicator_block(ind: Indicator, rows: pd.DataFrame, compared: pd.DataFrame |
     }
 
 
-def finding(ind: Indicator, rows: pd.DataFrame) -> str:
+def finding(ind: Indicator, rows: pd.DataFrame, found: pd.DataFrame | None = None) -> str:
     """The board paper's finding for one chart: its largest significant difference from White
-    British people, and which other groups differed; or why there is none."""
-    found = significant(rows)
+    British people, and which other groups differed; or why there is none. ``found`` is
+    ``significant(rows)`` where the caller has it."""
+    found = significant(rows) if found is None else found
     if found.empty:
         text = no_finding(ind, rows)
         return text[:1].upper() + text[1:]
@@ -115,10 +119,10 @@ def finding(ind: Indicator, rows: pd.DataFrame) -> str:
     return text
 
 
-def chart_alt_text(ind: Indicator, rows: pd.DataFrame, statistic: str) -> str:
+def chart_alt_text(ind: Indicator, rows: pd.DataFrame, statistic: str, found: pd.DataFrame | None = None) -> str:
     """The chart's main finding in one or two sentences."""
     lead = f"Chart of {ind.title.lower()} ({statistic}, {ind.unit}) by ethnic group with 95% confidence intervals."
-    found = significant(rows)
+    found = significant(rows) if found is None else found
     if found.empty:
         return f"{lead} No ethnic group differs significantly from White British people."
     return f"{lead} The largest difference: {difference_sentence(ind, found.iloc[0], rows)}"
@@ -163,9 +167,14 @@ def provider_context(
     }
     if decision.decision == "withhold":
         return context
-    compared = all_rows if all_rows is not None else rows
+    # Each indicator's rows split off once: filtering the whole frame again for every indicator
+    # (and every provider's rows, for the comparison) was most of a view-model's time.
+    rows = plain(rows)
+    mine = by_indicator(rows, catalogue)
+    compared = by_indicator(plain(all_rows) if all_rows is not None else rows, catalogue)
     domains = [{"id": d, "title": heading,
-                "indicators": [indicator_block(i, rows, compared, provider) for i in catalogue if i.domain == d]}
+                "indicators": [indicator_block(i, mine[i.id], compared[i.id], provider)
+                               for i in catalogue if i.domain == d]}
                for d, heading in DOMAINS.items()]
     domains = [d for d in domains if d["indicators"]]
     quality_view = quality_section(quality, provider)
