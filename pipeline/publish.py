@@ -27,6 +27,7 @@ from pipeline.load import sha256
 from pipeline.runlock import year_lock
 
 MANIFEST = "manifest.json"
+INDEX_ROW = re.compile(r'<tr data-provider="([^"]+)"')  # the auditor's index: a row per provider
 # The libraries whose versions can change what is published, recorded in every manifest.
 LIBRARIES = ("dagster", "duckdb", "great-expectations", "pandas", "pyarrow", "numpy", "scipy", "weasyprint", "jinja2",
              "xlsxwriter")
@@ -181,7 +182,8 @@ def verify(folder: Path) -> list[str]:
 
 def disagreements(folder: Path, parameters: dict) -> list[str]:
     """Files of another run: a report or data docs run dated otherwise than the manifest's
-    publication date, or a report, data docs run or data row for another set of providers or year."""
+    publication date, a data docs run of another year or a second run of a suite, or a report,
+    the auditor's index or a data row for another set of providers or year."""
     date, year = str(parameters.get("publication_date", "")), str(parameters.get("year", ""))
     problems = []
     reports = {p.stem: p for p in sorted((folder / "reports").glob("*.pdf"))}
@@ -190,14 +192,22 @@ def disagreements(folder: Path, parameters: dict) -> list[str]:
         if dated != date:
             problems.append(f"disagrees: reports/{path.name} is dated {dated or 'nowhere'}, the manifest's "
                             f"publication date is {date}")
-    runs: dict[str, set[str]] = {}
+    # Great Expectations' pages: validations/<suite>/<year>/<publication date>/, one run per suite
+    runs: dict[str, int] = {}
     for run in sorted((folder / "validation" / "validations").glob("*/*/*")):
-        runs.setdefault(run.parent.parent.name, set()).add(run.parent.name)
+        runs[run.parent.parent.name] = runs.get(run.parent.parent.name, 0) + 1
+        if run.parent.name != year:
+            problems.append(f"disagrees: {run.relative_to(folder)} is a validation run of {run.parent.name}, the "
+                            f"manifest's year is {year}")
         if run.name[:8] != date.replace("-", ""):
             problems.append(f"disagrees: {run.relative_to(folder)} is a validation run of {run.name[:8]}, the "
                             f"manifest's publication date is {date}")
+    problems += [f"disagrees: validation/validations/{suite} holds {n} validation runs, a publication one"
+                 for suite, n in runs.items() if n > 1]
     providers = {"reports": set(reports)} if reports else {}
-    providers.update({f"validation/{suite}": codes for suite, codes in runs.items()})
+    index = folder / "validation" / "index.html"
+    if index.is_file():  # the auditor's index: a row per provider (and ALL)
+        providers["validation/index.html"] = set(INDEX_ROW.findall(index.read_text(encoding="utf-8")))
     for name in ("indicators.csv", "data_quality.csv"):
         if (folder / "data" / name).is_file():
             rows = _column_values(folder / "data" / name, ("year", "provider"))

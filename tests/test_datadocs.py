@@ -78,7 +78,8 @@ def test_a_page_loading_an_unknown_url_is_refused():
 
 def test_no_data_docs_page_loads_anything_from_elsewhere(docs):
     pages = sorted(docs.rglob("*.html"))
-    assert len(pages) >= 20
+    # the auditor's index, GX's index, and per suite its expectations and its results for every provider
+    assert len(pages) == 2 + 2 * 4, pages
     for page in pages:
         text = page.read_text(encoding="utf-8")
         tags = re.findall(r"<(?:script|link|img)\b[^>]*>", text)
@@ -93,6 +94,7 @@ def test_auditor_index_shows_each_decision_rule_share_and_check_from_data_qualit
     valid = quality[(quality["measure"] == "DQ01") & (quality["check"] == "valid")].set_index("provider")
     words = {"publish": "Published", "warn": "Published with a warning", "withhold": "Withheld"}
     checked = quality[quality["result"].isin(["pass", "warn", "fail"])]
+    suite_pages = {p.parts[-4]: p.relative_to(docs).as_posix() for p in docs.glob("validations/*/*/*/*.html")}
     for provider, row in gate.iterrows():
         section = text.split(f'id="provider-{provider.lower()}"', 1)[1].split("</section>", 1)[0]
         assert f"{words[row['result']]}: {row['detail']}" in section.replace("&#39;", "'"), provider
@@ -110,8 +112,38 @@ def test_auditor_index_shows_each_decision_rule_share_and_check_from_data_qualit
         assert section.count(">Fail: ") == (mine["result"] != "pass").sum()
         for link in Links(section).links:
             assert (docs / link).is_file(), link
-        assert len([l for l in Links(section).links if l.startswith("validations/")]) >= len(mine)
+        gx = [l for l in Links(section).links if l.startswith("validations/")]
+        # each suite's page once under the provider's validation results, and each check's suite's page
+        checks = mine[mine["measure"] != "GATE"]  # (a warning decision is listed too, with no page)
+        assert len(gx) == len(checks) + len(suite_pages) and set(gx) == set(suite_pages.values()), provider
     assert (docs / "gx_index.html").is_file() and 'href="gx_index.html"' in text
+    assert "its page for a suite covers every provider" in text
+
+
+def test_each_check_links_to_great_expectations_page_for_its_suite(docs, quality):
+    """Each check's row on the auditor's index links to the page of the suite that validated it,
+    which covers every provider and names the provider when it failed the check."""
+    from pipeline.config import AuditConfig
+    from pipeline.quality.auditor import view
+    from pipeline.quality.rules import SUITES, rules
+
+    suite_of = {(r.measure, r.table, r.field, r.check): r.suite for r in rules(AuditConfig())}
+    pages = {p.parts[-4]: p.relative_to(docs).as_posix() for p in docs.glob("validations/*/*/*/*.html")}
+    assert sorted(pages) == sorted(SUITES)
+    quality = quality.fillna({"table": "", "field": ""})
+    checked = quality[quality["result"].isin(["pass", "warn", "fail"]) & (quality["measure"] != "GATE")]
+    suites = pd.Series([suite_of[k] for k in checked[["measure", "table", "field", "check"]].itertuples(index=False)],
+                       index=checked.index)
+    shown = {p["code"]: p for p in view(quality, docs, AuditConfig())}
+    for provider, rows in checked.groupby("provider", sort=False):
+        links = [c["link"] for c in shown[provider]["checks"] if c["measure"] != "GATE"]
+        assert links == [pages[s] for s in suites[rows.index]], provider
+    failed = checked[checked["result"] != "pass"]
+    assert len(failed)
+    for suite, page in pages.items():
+        text = (docs / page).read_text(encoding="utf-8")
+        for provider in set(failed["provider"][suites[failed.index] == suite]):
+            assert re.search(rf">\s*(?:[A-Z0-9]+, )*{provider}(?:, [A-Z0-9]+)*(?:, \.\.\.)?\s*<", text), (suite, provider)
 
 
 def test_auditor_index_numbers_are_published_numbers(docs, quality):

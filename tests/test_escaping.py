@@ -76,12 +76,15 @@ def test_the_renderer_refuses_a_report_named_by_anything_but_a_code(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_the_data_docs_refuse_a_run_named_by_anything_but_a_code(tmp_path):
+def test_the_data_docs_refuse_a_provider_or_run_named_by_anything_but_a_code(tmp_path):
     from pipeline.quality.suites import run_suites
 
     for providers in (["<img src=x onerror=alert(1)>"], ["RB6", "ALL"], ["a/b"]):
         with pytest.raises(ValueError, match="not organisation codes"):
-            run_suites(pd.DataFrame(), providers, [], tmp_path / "docs", None, "nhs")
+            run_suites(pd.DataFrame(), providers, [], tmp_path / "docs", None, "nhs", "2024-25")
+    for year in ("../2024-25", "2024-25<i>", "2024"):  # the year names the run's folder
+        with pytest.raises(ValueError, match="not a financial year"):
+            run_suites(pd.DataFrame(), ["RB6"], [], tmp_path / "docs", None, "nhs", year)
     assert not (tmp_path / "docs").exists()
 
 

@@ -171,21 +171,31 @@ def test_verify_finds_files_of_another_run_that_a_manifest_was_written_over(earl
     out, year = earlier
     folder = out / year
     assert publish.verify(folder) == []
+    validations = folder / "validation" / "validations"
+    runs = sorted(validations.glob("*/*/*"))  # Great Expectations: one run per suite, named by the year
+    assert [r.relative_to(validations).parts[1:] for r in runs] == [(year, "20250715T000000.000000Z")] * 4
 
     _rewrite_manifest(folder, lambda m: m["parameters"].update(publication_date="2025-07-16"))
     problems = publish.verify(folder)
     assert "disagrees: reports/ALL.pdf is dated 2025-07-15, the manifest's publication date is 2025-07-16" in problems
-    assert any(p.startswith("disagrees: validation/validations/dq01_ethnicity_recording/RB6/20250715") for p in problems)
+    assert (f"disagrees: validation/validations/dq01_ethnicity_recording/{year}/20250715T000000.000000Z is a "
+            "validation run of 20250715, the manifest's publication date is 2025-07-16") in problems
     status, message = _verify_cli(folder, capsys)
     assert status == 1 and "disagrees" in message
 
     _rewrite_manifest(folder, lambda m: m["parameters"].update(publication_date="2025-07-15"))
-    run = next((folder / "validation" / "validations" / "dq02_event_ethnicity" / "RMD").iterdir())
+    run = next((validations / "dq02_event_ethnicity" / year).iterdir())
     os.rename(run, run.with_name("20250716T000000.000000Z"))  # one data docs run of another day
+    shutil.copytree(validations / "dq03_ids_and_persons" / year, validations / "dq03_ids_and_persons" / "2023-24")
     (folder / "reports" / "RRJ.pdf").unlink()  # and a report missing, its manifest entry too
     _rewrite_manifest(folder, lambda m: None)
     problems = publish.verify(folder)
     assert [p for p in problems if "20250716" in p] == [
-        "disagrees: validation/validations/dq02_event_ethnicity/RMD/20250716T000000.000000Z is a validation run "
+        f"disagrees: validation/validations/dq02_event_ethnicity/{year}/20250716T000000.000000Z is a validation run "
         "of 20250716, the manifest's publication date is 2025-07-15"]
-    assert any(p.startswith("disagrees: the files are for different providers (reports: ALL, RB6, RMD; ") for p in problems)
+    assert [p for p in problems if "2023-24" in p or "runs" in p] == [
+        "disagrees: validation/validations/dq03_ids_and_persons/2023-24/20250715T000000.000000Z is a validation run "
+        f"of 2023-24, the manifest's year is {year}",
+        "disagrees: validation/validations/dq03_ids_and_persons holds 2 validation runs, a publication one"]
+    assert any(p.startswith("disagrees: the files are for different providers (reports: ALL, RB6, RMD; "
+                            "validation/index.html: ALL, RB6, RMD, RRJ; ") for p in problems)

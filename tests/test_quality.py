@@ -4,16 +4,21 @@ the published table's shape and disclosure control, and the data docs' contents.
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
+
 import duckdb
 import pandas as pd
 import pytest
 
 from builders import YEAR, population, write_extract
 from conftest import SAMPLE
+from pipeline import disclosure
 from pipeline.config import AuditConfig
 from pipeline.load import load_year
-from pipeline.quality import decision_for, level_for_share, published_table, rules, validate_quality
+from pipeline.quality import SUITES, decide, decision_for, level_for_share, published_table, rules, validate_quality
 from pipeline.quality.gate import PUBLISHED_COLUMNS
+from pipeline.quality.suites import rule_value, run_suites
 from pipeline.warehouse import stage
 
 N = 20  # persons per provider
@@ -190,8 +195,9 @@ def test_published_table_has_the_agreed_columns_and_controlled_counts(checked):
 def test_data_docs_hold_no_identifier_and_no_percentage_resting_on_a_small_count(checked):
     docs = checked["docs"]
     assert (docs / "gx_index.html").is_file()  # GX's own index; index.html is the auditor's (pipeline.audit)
-    for code in PROVIDERS:
-        assert list(docs.glob(f"validations/*/{code}/20250715T000000.000000Z/*.html")), code
+    # one page per suite, for every provider: validations/<suite>/<year>/<publication date>/<batch>.html
+    pages = sorted(p.relative_to(docs).parts[:3] for p in docs.glob("validations/*/*/20250715T000000.000000Z/*.html"))
+    assert pages == [("validations", suite, YEAR) for suite in sorted(SUITES)]
     ids = {str(v) for rows in checked["tables"].values() for row in rows for k, v in row.items()
            if k.endswith("ID") or k in ("Person_ID", "UniqServReqID", "PathwayID")}
     found = {p: ids & set(_tokens(p.read_bytes())) for p in docs.rglob("*") if p.is_file()}
@@ -208,22 +214,171 @@ def _observed(results: dict, column: str):
 
 
 def _tokens(data: bytes) -> list[str]:
-    import re
-
     return re.findall(r"[A-Za-z0-9_]+", data.decode("utf-8", errors="ignore"))
 
 
-def test_stored_results_keep_percentages_only(checked):
-    """The stored GX results hold no unexpected values or row samples, only observed numbers."""
-    pages = list(checked["docs"].glob("validations/**/*.html"))
-    assert pages
-    for page in pages:
-        text = page.read_text(encoding="utf-8")
-        assert "Sample Unexpected Values" not in text and "Unexpected Value" not in text
-    for by_suite in checked["run"].shown.values():
+def test_stored_results_keep_codes_and_percentages_only_and_blank_those_on_hidden_counts(checked):
+    """GX's stored results name failing providers by code with their percentages, '*' for one resting
+    on a hidden count in every list GX keeps of failing values, and no other value; the pages show it."""
+    run, hidden = checked["run"], _hidden(checked["run"].measures)
+    listed = 0
+    for suite, result in run.gx_results.items():
+        for er in result["results"]:
+            column = er["expectation_config"]["kwargs"]["column"]
+            rows = er["result"]["unexpected_index_list"]
+            assert set(er["result"]) <= {"element_count", "unexpected_count", "unexpected_percent", "missing_count",
+                                         "missing_percent", "unexpected_percent_total", "unexpected_percent_nonmissing",
+                                         "unexpected_index_column_names", "unexpected_index_list",
+                                         "partial_unexpected_index_list", "unexpected_list", "partial_unexpected_list",
+                                         "partial_unexpected_counts", "details"}, column
+            assert er["result"]["partial_unexpected_index_list"] == rows
+            assert er["result"]["unexpected_list"] == er["result"]["partial_unexpected_list"] == [r[column] for r in rows]
+            counted = {c["value"]: c["count"] for c in er["result"]["partial_unexpected_counts"]}
+            assert counted == {v: [r[column] for r in rows].count(v) for v in counted} and sum(counted.values()) == len(rows)
+            for row in rows:
+                assert set(row) == {"provider", column} and row["provider"] in PROVIDERS + ["ALL"]
+                value = row[column]
+                if (row["provider"], column) in hidden:  # rests on a hidden count: no number
+                    assert value in ("*", None), (suite, row)
+                else:
+                    assert value is None or 0 <= value <= 100, (suite, row)
+                listed += 1
+    assert listed >= len(BROKEN)
+    # G3's 1 invalid Gender in 20 is hidden: GX lists G3 as failing, with '*' and not the 5.0 it was judged on
+    gender = _gx_result(run, "dq03_fields_and_dates", "MHS001MPI.Gender invalid %")
+    assert gender["result"]["unexpected_index_list"] == [{"provider": "QG3", "MHS001MPI.Gender invalid %": "*"}]
+    assert gender["result"]["partial_unexpected_counts"] == [{"value": "*", "count": 1}]
+    page = next(checked["docs"].glob("validations/dq03_fields_and_dates/*/*/*.html")).read_text(encoding="utf-8")
+    rows = re.findall(r"<tr>(?:(?!</tr>).)*QG3(?:(?!</tr>).)*</tr>", page, re.S)
+    assert len(rows) == 1 and re.search(r">\s*\*\s*<", rows[0]) and "5.0" not in rows[0], rows
+    for by_suite in run.shown.values():
         for result in by_suite.values():
             for er in result["results"]:
                 assert er["observed_value"] is None or 0 <= er["observed_value"] <= 100
+
+
+def test_each_suites_stored_result_names_exactly_the_providers_that_failed_it(checked):
+    """One GX result per suite: the providers it lists as failing each rule are exactly those the
+    gate read as failing it, the broken provider among them and the clean one never."""
+    run, all_rules = checked["run"], rules(AuditConfig())
+    for suite in SUITES:
+        named = _named(run.gx_results[suite])
+        for r in (r for r in all_rules if r.suite == suite):
+            failing = {p for p, by_suite in run.results.items()
+                       if not next(er["success"] for er in by_suite[suite]["results"] if er["rule"] == r.id)}
+            assert named[r.id] == failing, r.id
+        assert run.gx_results[suite]["success"] is (not any(named.values()))
+    for code, (_, key, _) in BROKEN.items():
+        for r in (r for r in all_rules if (r.measure, r.table, r.field, r.check) == key):
+            if r.level == "warn" or BROKEN[code][2] == "fail":  # a warning fails the warn rule only
+                assert code in _named(run.gx_results[r.suite])[r.id] and CLEAN not in _named(run.gx_results[r.suite])[r.id]
+
+
+def test_single_batch_gives_each_provider_what_evaluating_it_alone_gives(published_sample):
+    """On the sample's measures, with broken copies of a provider (no persons, an empty required table,
+    a field mostly invalid, a share exactly at the warning threshold): each provider's pass or fail
+    and observed value per rule, and its decision, equal a plain evaluation of each rule on each
+    provider alone (a rule on a value that cannot be measured fails, as a one-row check did), under
+    two configurations; GX's result per suite lists exactly the providers that fail each rule."""
+    warehouse = published_sample.parents[1] / "work" / f"{published_sample.name}.duckdb"
+    con = duckdb.connect(str(warehouse), read_only=True)
+    raw = con.execute("SELECT * FROM quality_measures").df()
+    con.close()
+    codes = [p for p in dict.fromkeys(raw["provider"]) if p != "ALL"]
+    template = raw[raw["provider"] == codes[0]]
+    copies = {code: template.assign(provider=code).reset_index(drop=True) for code in ("QN1", "QE1", "QG1", "QB1")}
+    dq01 = copies["QN1"]["measure"] == "DQ01"
+    copies["QN1"].loc[dq01, ["count", "total"]] = 0  # no persons in the patient index
+    copies["QE1"].loc[(copies["QE1"]["check"] == "present") & (copies["QE1"]["table"] == "MHS101Referral"), "count"] = 0
+    gender = (copies["QG1"]["field"] == "Gender") & (copies["QG1"]["check"] == "invalid")
+    copies["QG1"].loc[gender, "count"] = copies["QG1"].loc[gender, "total"] // 2
+    dq01 = copies["QB1"]["measure"] == "DQ01"
+    copies["QB1"].loc[dq01, "total"] = 100  # 90 of 100 valid: exactly the 90% below which a report warns
+    copies["QB1"].loc[dq01, "count"] = copies["QB1"].loc[dq01, "check"].map({"valid": 90, "not_stated": 10}).fillna(0).astype(int)
+    raw = pd.concat([raw[raw["provider"] != "ALL"], *copies.values(), raw[raw["provider"] == "ALL"]], ignore_index=True)
+    providers = codes + list(copies)
+    for config in (AuditConfig(), AuditConfig(ethnicity_warn_below=0.95, field_failing_warn_above=0.005)):
+        measures = disclosure.control_quality(raw, config.disclosure_profile)
+        all_rules = rules(config)
+        results, shown, stored = run_suites(measures, providers, all_rules, None,
+                                            dt.datetime(2025, 7, 15, tzinfo=dt.timezone.utc), config.disclosure_profile,
+                                            published_sample.name)
+        by_provider = {p: rows.set_index(["measure", "table", "field", "check"]) for p, rows in measures.groupby("provider")}
+        plain = {p: {r.id: _alone(by_provider[p], r) for r in all_rules} for p in providers + ["ALL"]}
+        got = {p: {er["rule"]: (er["success"], er["observed_value"]) for res in by_suite.values() for er in res["results"]}
+               for p, by_suite in results.items()}
+        assert got == plain
+        hidden = _hidden(measures)
+        assert {p: {er["rule"]: er["observed_value"] for res in by_suite.values() for er in res["results"]}
+                for p, by_suite in shown.items()} == {
+            p: {r.id: None if (p, r.column) in hidden else plain[p][r.id][1] for r in all_rules} for p in plain}
+        for suite in SUITES:
+            named = _named(stored[suite])
+            assert {r.id: named[r.id] for r in all_rules if r.suite == suite} == {
+                r.id: {p for p in plain if not plain[p][r.id][0]} for r in all_rules if r.suite == suite}
+        as_plain = {p: {"plain": {"success": all(ok for ok, _ in by_rule.values()),
+                                  "results": [{"rule": k, "success": ok, "observed_value": v}
+                                              for k, (ok, v) in by_rule.items()]}} for p, by_rule in plain.items()}
+        decisions = decide(providers, results, measures, config, all_rules)
+        assert decisions == decide(providers, as_plain, measures, config, all_rules)
+        by_code = {d.provider: d.decision for d in decisions}
+        assert by_code["QN1"] == by_code["QE1"] == "withhold" and by_code["QB1"] != "withhold"
+        valid = [r.id for r in all_rules if r.measure == "DQ01"]
+        assert [plain["QN1"][r] for r in valid] == [(False, None)] * 2  # nothing to measure fails the 'min' rules
+        assert not plain["QE1"][next(r.id for r in all_rules if r.check == "present" and r.table == "MHS101Referral")][0]
+        assert not plain["QG1"][next(r.id for r in all_rules if r.field == "Gender")][0]
+        # exactly at the threshold passes (both bounds are inclusive)
+        assert plain["QB1"][valid[1]] == (config.ethnicity_warn_below <= 0.9, 90.0)
+
+
+def test_a_check_great_expectations_cannot_evaluate_stops_the_run_rather_than_passing_everyone():
+    import great_expectations as gx
+    from great_expectations.validator.v1_validator import Validator
+
+    from pipeline.quality.suites import _failing, _result_format
+
+    context = gx.get_context(mode="ephemeral")
+    batch = context.data_sources.add_pandas("p").add_dataframe_asset("a").add_batch_definition_whole_dataframe("b")
+    suite = context.suites.add(gx.ExpectationSuite(name="s", expectations=[
+        gx.expectations.ExpectColumnValuesToBeBetween(column="absent %", min_value=50),
+        gx.expectations.ExpectColumnValuesToBeBetween(column="present %", min_value=50)]))
+    frame = pd.DataFrame({"provider": ["RB6", "ALL"], "present %": [40.0, 60.0]})
+    result = Validator(batch_definition=batch, batch_parameters={"dataframe": frame},
+                       result_format=_result_format(2)).validate_expectation_suite(suite)
+    with pytest.raises(RuntimeError, match="could not say which providers fail .* on 'absent %'"):
+        _failing(result.results[0])
+    assert _failing(result.results[1]) == {"RB6"}
+
+
+def _alone(rows: pd.DataFrame, rule) -> tuple[bool, float | None]:
+    """A rule evaluated on one provider's measures alone (indexed by measure, table, field and
+    check): pass if its number is within the bound, fail when there is no number."""
+    value = rule_value(rule, rows.loc[(rule.measure, rule.table, rule.field, rule.check)])
+    if math.isnan(value):
+        return False, None
+    return (value >= rule.threshold if rule.bound == "min" else value <= rule.threshold), value
+
+
+def _hidden(measures: pd.DataFrame) -> set[tuple[str, str]]:
+    """(provider, rule column) whose percentage rests on a hidden count."""
+    by_key = {(r.measure, r.table, r.field, r.check): r.column for r in rules(AuditConfig()) if r.check != "present"}
+    rows = measures[measures["count_hidden"].astype(bool) | measures["total_hidden"].astype(bool)]
+    return {(p, by_key[tuple(k)]) for p, *k in zip(rows["provider"], rows["measure"], rows["table"], rows["field"], rows["check"])
+            if tuple(k) in by_key}
+
+
+def _named(result: dict) -> dict[str, set[str]]:
+    """Rule id -> the providers a suite's stored GX result lists as failing it."""
+    named: dict[str, set[str]] = {}
+    for er in result["results"]:
+        for rule_id in er["expectation_config"]["meta"]["rules"]:
+            named.setdefault(rule_id, set()).update(row["provider"] for row in er["result"]["unexpected_index_list"])
+    return named
+
+
+def _gx_result(run, suite: str, column: str) -> dict:
+    return next(er for er in run.gx_results[suite]["results"] if er["expectation_config"]["kwargs"]["column"] == column
+                and er["expectation_config"]["type"] == "expect_column_values_to_be_between")
 
 
 def test_sample_run_data_docs_hold_no_person_or_record_id(published_sample):

@@ -1,10 +1,11 @@
-"""The data-quality gate: DQ01-DQ03 as Great Expectations suites run per provider, the publish
-decision, the published data_quality table and the data docs site for auditors.
+"""The data-quality gate: DQ01-DQ03 as Great Expectations suites, each run once over every
+provider, the publish decision per provider, the published data_quality table and the data docs
+site for auditors.
 
 DuckDB aggregates every measure first (``measures``), so Great Expectations validates one small
-row of percentages per provider (``suites``) and never sees patient-level data; the rules and
-their thresholds are data (``rules``); ``gate`` turns results into decisions and the published
-table.
+table of percentages with a row per provider (``suites``) and never sees patient-level data; the
+rules and their thresholds are data (``rules``); ``gate`` turns results into decisions and the
+published table.
 """
 
 from __future__ import annotations
@@ -36,9 +37,10 @@ class QualityRun:
     """One year's validation: per-provider decisions, the results as validated and as published."""
 
     decisions: list[Decision]
-    results: dict[str, dict[str, dict]]  # provider -> suite -> compact GX result, as validated
-    shown: dict[str, dict[str, dict]]  # the same, disclosure-controlled (what the data docs show)
+    results: dict[str, dict[str, dict]]  # provider -> suite -> compact result (from GX's), as validated
+    shown: dict[str, dict[str, dict]]  # the same, disclosure-controlled
     measures: pd.DataFrame = field(repr=False)
+    gx_results: dict[str, dict] = field(default_factory=dict, repr=False)  # suite -> GX's result as stored and shown
     docs: Path | None = None
 
     def suite_outcome(self, suite: str) -> tuple[bool, dict[str, dict]]:
@@ -53,7 +55,7 @@ class QualityRun:
 
 def validate_quality(con: duckdb.DuckDBPyConnection, year: str, providers: list[str], config: AuditConfig,
                      docs: Path | None = None, run_time: dt.datetime | None = None) -> QualityRun:
-    """Measure DQ01-DQ03 in the staged warehouse, validate each provider with every suite and decide.
+    """Measure DQ01-DQ03 in the staged warehouse, validate every provider with each suite and decide.
 
     ``docs``: folder for the static data docs site; ``run_time``: the run id's time (a fixed one
     keeps the site's file names reproducible).
@@ -61,9 +63,9 @@ def validate_quality(con: duckdb.DuckDBPyConnection, year: str, providers: list[
     all_rules = rules(config)
     measures = disclosure.control_quality(build_measures(con, year, providers), config.disclosure_profile)
     run_time = run_time or dt.datetime(int(year[:4]) + 1, 4, 1, tzinfo=dt.timezone.utc)
-    results, shown = run_suites(measures, providers, all_rules, docs, run_time, config.disclosure_profile)
+    results, shown, stored = run_suites(measures, providers, all_rules, docs, run_time, config.disclosure_profile, year)
     decisions = decide(providers, results, measures, config, all_rules)
-    return QualityRun(decisions, results, shown, measures, docs)
+    return QualityRun(decisions, results, shown, measures, stored, docs)
 
 
 def save(con: duckdb.DuckDBPyConnection, run: QualityRun) -> None:

@@ -1,7 +1,8 @@
 """The auditor's index of the data docs (``validation/index.html``): per provider, the publication
 decision, the rule and threshold that decided it, the measured share of valid ethnic categories with
 its 95% interval, and every DQ01-DQ03 check with its result in words and a link to Great
-Expectations' page for it.
+Expectations' page for its suite (one page per suite covers every provider and lists those that
+failed each check).
 
 Everything on the page is read from the published data_quality.csv (the shares and intervals from
 its published counts), so the page shows no number the table does not. Static HTML in the HTML
@@ -26,12 +27,14 @@ CHECKED = ("pass", "warn", "fail")
 KEYS = ["measure", "table", "field", "check"]
 
 
-def gx_pages(docs: Path) -> dict[tuple[str, str], str]:
-    """(provider, suite) -> Great Expectations' result page, relative to ``docs``."""
+def gx_pages(docs: Path) -> dict[str, str]:
+    """Suite -> Great Expectations' result page for it (every provider's), relative to ``docs``."""
     pages = {}
     for page in sorted((docs / "validations").glob("*/*/*/*.html")):
-        suite, provider = page.parts[-4], page.parts[-3]
-        pages[(provider, suite)] = page.relative_to(docs).as_posix()
+        suite = page.parts[-4]
+        if suite in pages:
+            raise RuntimeError(f"{docs} holds more than one Great Expectations run of {suite}")
+        pages[suite] = page.relative_to(docs).as_posix()
     return pages
 
 
@@ -88,7 +91,7 @@ def view(quality: pd.DataFrame, docs: Path, config: AuditConfig) -> list[dict]:
                 "percent": SUPPRESSED if missing(r["percent"]) and not missing(r["suppressed"]) and r["suppressed"]
                 else ("" if missing(r["percent"]) else fmt_number(r["percent"])),
                 "threshold": r["threshold"], "result": RESULTS[r["result"]], "passed": r["result"] == "pass",
-                "link": pages.get((provider, suite), ""), "suite": SUITES.get(suite, suite),
+                "link": pages.get(suite, ""), "suite": SUITES.get(suite, suite),
             })
         name = gate.get("provider_name", provider)
         out.append({
@@ -97,7 +100,7 @@ def view(quality: pd.DataFrame, docs: Path, config: AuditConfig) -> list[dict]:
             "rule": deciding_rule(gate, valid, checks, config),
             "share": share(valid) if valid is not None else None,
             "failed": sum(not r["passed"] for r in rows), "checks": rows,
-            "suites": [{"name": SUITES[s], "link": pages[(provider, s)]} for s in SUITES if (provider, s) in pages],
+            "suites": [{"name": SUITES[s], "link": pages[s]} for s in SUITES if s in pages],
         })
     return out
 
