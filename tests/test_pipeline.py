@@ -127,7 +127,7 @@ def test_cli_run_on_the_sample_publishes_everything(tmp_path):
                  "rendered RB6 report", "rendered ALL report"):
         assert line in result.stderr, line
     rendered = [line for line in result.stderr.splitlines() if "rendered " in line]
-    assert [re.search(r"report (\d) of 4, \d+ s elapsed", line).group(1) for line in rendered] == ["1", "2", "3", "4"]
+    assert [re.search(r"report (\d) of 4, (\d+ min )?\d+ s elapsed", line).group(1) for line in rendered] == ["1", "2", "3", "4"]
     assert all("left" in line for line in rendered[:-1]) and "left" not in rendered[-1]
 
 
