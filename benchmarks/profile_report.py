@@ -67,6 +67,7 @@ class Timer:
     def __init__(self, profile: bool) -> None:
         self.seconds: dict[str, dict[str, float]] = {}
         self.pages: dict[str, int] = {}
+        self.withheld: set[str] = set()  # a withheld report is a cover page: not in the medians
         self.profiles = {step: cProfile.Profile() for step in STEPS} if profile else {}
 
     def run(self, code: str, step: str, call, *args):
@@ -83,6 +84,8 @@ class Timer:
 
         for job in jobs:
             code = job.context["provider"]
+            if job.context["decision"].decision == "withhold":
+                self.withheld.add(code)
             wall = time.perf_counter()
             context = self.run(code, "viewmodel", lambda: provider_context(**job.context))
             pages = self.run(code, "pdf", render_document, context, job.target, job.publication_date)
@@ -95,9 +98,10 @@ class Timer:
 
 
 def summary(timer: Timer, year_pages: float) -> str:
-    providers = {c: s for c, s in timer.seconds.items() if c != "ALL"}
-    lines = [f"reports timed: {len(timer.seconds)} ({len(providers)} providers"
-             + (" and ALL)" if "ALL" in timer.seconds else ")")]
+    providers = {c: s for c, s in timer.seconds.items() if c != "ALL" and c not in timer.withheld}
+    lines = [f"reports timed: {len(timer.seconds)} ({len(providers)} published providers"
+             + (" and ALL" if "ALL" in timer.seconds else "")
+             + (f"; withheld, not in the medians: {', '.join(sorted(timer.withheld))})" if timer.withheld else ")")]
     for step in STEPS:
         if providers:
             values = [s[step] for s in providers.values()]
