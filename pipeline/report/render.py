@@ -9,6 +9,7 @@ leaves no process behind and nothing is written after it is gone.
 from __future__ import annotations
 
 import ctypes
+import functools
 import logging
 import multiprocessing
 import os
@@ -41,7 +42,10 @@ PAGE_PATHS = {
 }
 
 
+@functools.cache
 def environment() -> Environment:
+    """One per process: compiling the templates once saves about 0.2 s per report (it checks
+    the files' times on each use, so an edited template is still picked up)."""
     return Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=select_autoescape(["html", "j2"]),
@@ -81,11 +85,12 @@ def render_document(context: dict, target: Path, publication_date: str) -> int:
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    from pipeline.report import pdf_tags
+    from pipeline.report import pdf_tags, svg_text
 
     for noisy in ("weasyprint", "fontTools"):  # again: a fresh worker process has fresh loggers
         logging.getLogger(noisy).setLevel(logging.ERROR)
     pdf_tags.install()
+    svg_text.install()
     os.environ["SOURCE_DATE_EPOCH"] = str(source_date_epoch(publication_date))
     fonts = FontConfiguration()
     sheets = [CSS(filename=str(TEMPLATES_DIR / name), font_config=fonts)
