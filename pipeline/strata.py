@@ -106,7 +106,7 @@ class _Problem:
         with np.errstate(divide="ignore", invalid="ignore"):  # non-negative rows cap a stratum alone
             self.caps = np.where((self.matrix >= 0).all(axis=1)[:, None] & (self.matrix > 0),
                                  self.upper[:, None] / self.matrix, np.inf).min(axis=0)
-        self.columns = csc_array(self.matrix)
+        self.columns = csc_array(self.matrix)  # the compressed columns HiGHS takes, as milp passes them
 
     def witness(self, solver: _Solver, stratum: int, low: float, high: float) -> np.ndarray | None:
         """Whole-number strata counts that meet every row with ``stratum``'s count in [low, high],
