@@ -136,7 +136,7 @@ class _Solver:
     dozen-variable problems (about 4,000 of them in a national year). Integer programs run
     without HiGHS's feasibility-jump heuristic, which on these problems takes longer than the
     rest of the solve; it changes which witness is found, never whether one exists.
-    ``tests/test_strata.py`` checks every decision against milp and against enumeration."""
+    ``tests/test_strata.py`` checks the solves against milp and the decisions against enumeration."""
 
     def __init__(self) -> None:
         self.highs = _highs._Highs()
