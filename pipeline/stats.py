@@ -22,12 +22,13 @@ Conventions
 """
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy import special
-from scipy.stats import chi2, quantile_test
+from scipy.stats import binom, chi2
 
 FloatOrArray = float | np.ndarray
 Interval = tuple[FloatOrArray, FloatOrArray]
@@ -452,13 +453,26 @@ def rate_ratio_score(count1: ArrayLike, population1: ArrayLike, count2: ArrayLik
 
 def median_ci(values: ArrayLike, confidence: float = 0.95) -> Estimate:
     """Median with a distribution-free interval: the order statistics whose binomial coverage of
-    the median is at least ``confidence`` (scipy.stats.quantile_test). NaN for an empty sample."""
+    the median is at least ``confidence``, as scipy.stats.quantile_test(values, q=median,
+    p=0.5).confidence_interval(confidence) gives them. NaN for an empty sample."""
     x = np.sort(_arr(values, "values"))
     c = _level(confidence)
     if len(x) == 0:
         return float("nan"), float("nan"), float("nan")
-    interval = quantile_test(x, q=float(np.median(x)), p=0.5).confidence_interval(c)
-    return float(np.median(x)), float(interval.low), float(interval.high)
+    low, high = _median_order_statistics(len(x), c)
+    return float(np.median(x)), float(x[low]) if low >= 0 else float("nan"), \
+        float(x[high]) if high < len(x) else float("nan")
+
+
+@functools.cache
+def _median_order_statistics(n: int, confidence: float) -> tuple[int, int]:
+    """The (0-based) order statistics of a sample of ``n`` that bound its median's interval:
+    quantile_test's own rule (binomial n, 1/2), which depends only on n and the level, kept
+    because building quantile_test's distribution objects cost more than the medians."""
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be below 1 for a median's interval; got {confidence!r}")
+    tail = (1 - confidence) / 2
+    return int(binom.ppf(tail, n, 0.5)) - 1, int(binom.isf(tail, n, 0.5))
 
 
 def significance(lower: ArrayLike, upper: ArrayLike) -> str | np.ndarray:

@@ -18,7 +18,8 @@ exists is the stratum singled out, and the rate is then not published.
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize._highspy import _core as _highs
+from scipy.sparse import csc_array
 
 from pipeline.differencing import HiddenRange
 from pipeline.stats import byars_ci
@@ -66,13 +67,14 @@ def _unresolved(rows: list, variances: dict[int, tuple[float, float]], actual: n
     of the small range, total by total (the variance window depends on the total)."""
     ones = np.ones(len(actual))
     left = set(strata)
+    solver = _Solver()
     for total, variance in variances.items():
-        problem = rows + [(ones, total, total), (b, *variance)]
+        problem = _Problem(rows + [(ones, total, total), (b, *variance)])
         for i in sorted(left):
             if i not in left:
                 continue
             for bounds in ((0, 0), (hidden.high + 1, np.inf)):
-                found = _witness(problem, actual, i, *bounds)
+                found = problem.witness(solver, i, *bounds)
                 if found is not None:  # it may clear other strata too
                     left -= {j for j in left if found[j] == 0 or found[j] > hidden.high}
                     break
@@ -94,28 +96,74 @@ def _variance_window(total: int, rate: float, lower: float, upper: float, half: 
     return (v_lo, v_hi) if v_lo <= v_hi else None
 
 
-def _witness(rows: list[tuple[np.ndarray, float, float]], actual: np.ndarray, stratum: int, low: float,
-             high: float) -> np.ndarray | None:
-    """Whole-number strata counts that meet every row with ``stratum``'s count in [low, high], or
-    None if there are none: the bound each row alone puts on the stratum first, then the linear
-    relaxation (whose infeasibility settles it), then the integer program."""
-    matrix = np.vstack([r[0] for r in rows])
-    lower, upper = np.array([r[1] for r in rows]), np.array([r[2] for r in rows])
-    column = matrix[:, stratum]
-    with np.errstate(divide="ignore", invalid="ignore"):  # non-negative rows cap the stratum alone
-        cap = np.where((matrix >= 0).all(axis=1) & (column > 0), upper / column, np.inf).min()
-    if cap < low:
-        return None
-    n = len(actual)
-    bounds = Bounds(np.where(np.arange(n) == stratum, low, 0.0), np.where(np.arange(n) == stratum, high, np.inf))
-    constraint = LinearConstraint(matrix, lower, upper)
-    relaxed = milp(np.zeros(n), constraints=constraint, bounds=bounds)
-    if relaxed.status != 0:
-        return None
-    for guess in (np.round(relaxed.x), np.floor(relaxed.x), np.ceil(relaxed.x)):  # often whole already
-        values = matrix @ guess
-        if (guess >= bounds.lb).all() and (guess <= bounds.ub).all() and (values >= lower - 1e-9).all() \
-                and (values <= upper + 1e-9).all():
-            return guess
-    result = milp(np.zeros(n), constraints=constraint, integrality=np.ones(n), bounds=bounds)
-    return np.round(result.x) if result.status == 0 else None
+class _Problem:
+    """The published figures at one total, as rows ``lower <= matrix @ x <= upper``, built once for
+    every stratum and bound tried against them."""
+
+    def __init__(self, rows: list[tuple[np.ndarray, float, float]]) -> None:
+        self.matrix = np.vstack([r[0] for r in rows])
+        self.lower, self.upper = np.array([r[1] for r in rows]), np.array([r[2] for r in rows])
+        with np.errstate(divide="ignore", invalid="ignore"):  # non-negative rows cap a stratum alone
+            self.caps = np.where((self.matrix >= 0).all(axis=1)[:, None] & (self.matrix > 0),
+                                 self.upper[:, None] / self.matrix, np.inf).min(axis=0)
+        self.columns = csc_array(self.matrix)  # the compressed columns HiGHS takes, as milp passes them
+
+    def witness(self, solver: _Solver, stratum: int, low: float, high: float) -> np.ndarray | None:
+        """Whole-number strata counts that meet every row with ``stratum``'s count in [low, high],
+        or None if there are none: the bound each row alone puts on the stratum first, then the
+        linear relaxation (whose infeasibility settles it), then the integer program."""
+        if self.caps[stratum] < low:
+            return None
+        n = self.matrix.shape[1]
+        lb = np.where(np.arange(n) == stratum, low, 0.0)
+        ub = np.where(np.arange(n) == stratum, high, np.inf)
+        relaxed = solver.solve(self.columns, self.lower, self.upper, lb, ub, integer=False)
+        if relaxed is None:
+            return None
+        for guess in (np.round(relaxed), np.floor(relaxed), np.ceil(relaxed)):  # often whole already
+            values = self.matrix @ guess
+            if (guess >= lb).all() and (guess <= ub).all() and (values >= self.lower - 1e-9).all() \
+                    and (values <= self.upper + 1e-9).all():
+                return guess
+        result = solver.solve(self.columns, self.lower, self.upper, lb, ub, integer=True)
+        return None if result is None else np.round(result)
+
+
+class _Solver:
+    """HiGHS through scipy's own bindings, as ``scipy.optimize.milp(zeros, constraints=...,
+    integrality=..., bounds=...)`` calls it (same build, model and options), less milp's per-call
+    input checking, sparse conversion and option set-up, which cost more than solving these
+    dozen-variable problems (about 4,000 of them in a national year). Integer programs run
+    without HiGHS's feasibility-jump heuristic, which on these problems takes longer than the
+    rest of the solve; it changes which witness is found, never whether one exists.
+    ``tests/test_strata.py`` checks the solves against milp and the decisions against enumeration."""
+
+    def __init__(self) -> None:
+        self.highs = _highs._Highs()
+        self.options = {}
+        for integer in (False, True):
+            options = _highs.HighsOptions()
+            options.log_to_console = False
+            options.mip_heuristic_run_feasibility_jump = not integer
+            self.options[integer] = options
+
+    def solve(self, columns: csc_array, lower: np.ndarray, upper: np.ndarray, lb: np.ndarray, ub: np.ndarray,
+              integer: bool) -> np.ndarray | None:
+        """A point with ``lower <= columns @ x <= upper`` and ``lb <= x <= ub`` (whole numbers if
+        ``integer``), or None if HiGHS finds the problem infeasible."""
+        n_rows, n_cols = columns.shape
+        lp = _highs.HighsLp()
+        lp.num_col_, lp.num_row_ = n_cols, n_rows
+        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n_cols, n_rows
+        lp.a_matrix_.format_ = _highs.MatrixFormat.kColwise
+        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = columns.indptr, columns.indices, columns.data
+        lp.col_cost_, lp.col_lower_, lp.col_upper_ = np.zeros(n_cols), lb, ub
+        lp.row_lower_, lp.row_upper_ = lower, upper
+        lp.integrality_ = [_highs.HighsVarType(int(integer))] * n_cols
+        self.highs.clearModel()  # a fresh model each time: no basis carried over from the last solve
+        self.highs.passOptions(self.options[integer])
+        self.highs.passModel(lp)
+        self.highs.run()
+        if self.highs.getModelStatus() != _highs.HighsModelStatus.kOptimal:
+            return None
+        return np.array(self.highs.getSolution().col_value)
