@@ -422,3 +422,36 @@ def test_duplicate_key_check_counts_exactly_what_a_plain_group_by_counts():
         got = con.execute(template.format(table="t", key=key)).df().set_index("provider")
         assert {p: int(n) for p, n in got["count"].items()} == expected
         assert {p: int(n) for p, n in got["total"].items()} == {"A": 4, "B": 4, "C": 1}
+
+
+def test_person_staging_keeps_what_ranking_every_person_keeps():
+    """stg_person_ethnicity(_all) rank only persons listed more than once; the rows must be those
+    a window over every person keeps, with blank ids grouped together as PARTITION BY groups them."""
+    from pipeline.warehouse import create_reference_tables, run_sql, sql_text
+
+    con = duckdb.connect()
+    create_reference_tables(con, AuditConfig())
+    con.execute("""CREATE TABLE mhs001mpi AS SELECT * FROM (VALUES
+        ('P1', 'X', 'A', '1', 30), ('P1', 'X', 'Z', '2', 30), ('P1', 'Y', 'H', '1', 200), ('P2', 'X', NULL, '1', 5),
+        (NULL, 'X', 'A', '1', 3), (NULL, 'X', 'B', '2', 3), (NULL, 'Y', 'Q', '9', NULL), ('P3', NULL, 'A', '1', 1),
+        ('P3', NULL, '99', '1', 2), ('P4', 'X', 'B', '1', NULL), ('P4', 'X', 'B', '1', 4))
+        AS v(Person_ID, OrgIDProv, EthnicCategory, Gender, AgeRepPeriodEnd)""")
+    run_sql(con, sql_text("stg_person_ethnicity"))
+    every = """
+        SELECT OrgIDProv AS provider, Person_ID, ethnic_status(EthnicCategory) AS status,
+               coalesce(r.code, 'NOT_KNOWN') AS category, coalesce(r.eth_group, 'NOT_KNOWN') AS eth_group,
+               CASE WHEN Gender IN ('1', '2') THEN Gender ELSE 'U' END AS sex, a.band AS age_band
+        FROM mhs001mpi
+        LEFT JOIN ref_ethnic_category AS r
+            ON r.code = CASE WHEN ethnic_status(EthnicCategory) = 'valid' THEN left(trim(EthnicCategory), 1) END
+        LEFT JOIN ref_age_band AS a ON a.age = AgeRepPeriodEnd
+        QUALIFY row_number() OVER (PARTITION BY provider, Person_ID
+                                   ORDER BY status = 'valid' DESC, category, sex, age_band) = 1"""
+    per_provider = con.execute(f"SELECT * FROM ({every}) ORDER BY ALL").fetchall()
+    assert con.execute("SELECT * FROM stg_person_ethnicity ORDER BY ALL").fetchall() == per_provider
+    assert len(per_provider) == 7
+    overall = con.execute(f"""SELECT * EXCLUDE (provider) FROM ({every})
+        QUALIFY row_number() OVER (PARTITION BY Person_ID ORDER BY status = 'valid' DESC, provider) = 1
+        ORDER BY ALL""").fetchall()
+    assert con.execute("SELECT * FROM stg_person_ethnicity_all ORDER BY ALL").fetchall() == overall
+    assert len(overall) == 5

@@ -48,9 +48,12 @@ def _dq02(con, params: dict) -> pd.DataFrame:
 def _dq03(con, params: dict) -> pd.DataFrame:
     con.execute("CREATE OR REPLACE TEMP TABLE dq_mpi_persons AS SELECT DISTINCT OrgIDProv, Person_ID FROM mhs001mpi")
     parts = []
-    for rule in dq03_rules():
-        frame = _run_check(con, rule, params)
-        parts.append(frame.assign(measure="DQ03", table=rule.table, field=rule.field, check=rule.check))
+    rules = dq03_rules()
+    for rule in rules:
+        if rule.check != "unknown_person":
+            frame = _run_check(con, rule, params)
+            parts.append(frame.assign(measure="DQ03", table=rule.table, field=rule.field, check=rule.check))
+    parts.append(_unknown_persons(con, [r for r in rules if r.check == "unknown_person"]))
     frame = pd.concat(parts, ignore_index=True)
     totals = frame.groupby(["measure", "table", "field", "check"], as_index=False)[["count", "total"]].sum(min_count=1)
     return pd.concat([frame, totals.assign(provider="ALL")], ignore_index=True)
@@ -81,9 +84,22 @@ def _run_check(con, rule: Rule, params: dict) -> pd.DataFrame:
     elif rule.check == "duplicate_key":
         template, names["key"] = "dq03_duplicate_key", ", ".join(_column(table, c) for c in table.key)
     else:
-        template = "dq03_unknown_person"
+        raise ValueError(f"no DQ03 template for check {rule.check!r}")
     text = strip_comments(sql_text(template)).format(**names)
     return con.execute(text, bound).df()
+
+
+def _unknown_persons(con, rules: list[Rule]) -> pd.DataFrame:
+    """Every event table's unknown-person check in one query (one join against the patient index)."""
+    tables = [contract.table(r.table) for r in rules]
+    # The table's position in the list is the only number formatted into the SQL.
+    events = " UNION ALL ".join(
+        f"SELECT {i} AS t, OrgIDProv, {_column(t, 'Person_ID')} AS Person_ID FROM {contract.sql_name(t)}"
+        for i, t in enumerate(tables)
+    )
+    frame = con.execute(strip_comments(sql_text("dq03_unknown_person")).format(events=events)).df()
+    frame["table"] = frame.pop("t").map(dict(enumerate(r.table for r in rules)))
+    return frame.assign(measure="DQ03", field="Person_ID", check="unknown_person")
 
 
 def _column(table: contract.Table, name: str) -> str:
