@@ -223,7 +223,7 @@ def _whole_run(extracts: Path, folder: Path) -> str:
     return (
         "import contextlib, io\n"
         "from pipeline.cli import main\n"
-        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
         f"    code = main({argv!r})\n"
         "assert code in (0, 3), f'mhaudit run ended with {code}'  # 3: published, a provider withheld\n"
         + _PEAK_SNIPPET.format(path=str(_PEAK_FILE))
