@@ -56,3 +56,25 @@ def test_the_browser_blocks_and_records_requests_outside_the_folder(tmp_path):
     assert [v["id"] for v in violations] == ["image-alt"]
     assert Path(outside).as_uri() in blocked and "https://cdn.example.org/lib.js" in blocked
     assert set(failed) == {(root / "missing.css").as_uri()}
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_short_labels_and_numbers_in_tables_never_break_across_lines(published_sample, width):
+    """An age band ('16-17'), a sex or a number in a table is read as one token: at a desktop and at
+    a phone's width no such cell breaks its text over two lines (Chromium breaks after a hyphen).
+    A checksum's cell (class hash) is meant to break anywhere on a phone, and is left out."""
+    pages = sorted((published_sample / "html").glob("*/index.html"))
+    checked = 0
+    with Browser(published_sample, width=width) as browser:
+        for path in pages:
+            page = browser.open(path)
+            broken = page.evaluate("""() => [...document.querySelectorAll('table td:not(.hash)')]
+                .filter(td => td.innerText.trim() && !/\\s/.test(td.innerText.trim()))
+                .map(td => { const r = document.createRange(); r.selectNodeContents(td);
+                             const lines = new Set([...r.getClientRects()].map(x => Math.round(x.top)));
+                             return [td.innerText.trim(), lines.size]; })""")
+            checked += len(broken)
+            wrapped = sorted({text for text, lines in broken if lines > 1})
+            assert wrapped == [], (path.relative_to(published_sample), width, wrapped)
+            page.close()
+    assert checked > 1000  # the cells were found: every report's tables
