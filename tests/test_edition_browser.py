@@ -68,13 +68,13 @@ def test_short_labels_and_numbers_in_tables_never_break_across_lines(published_s
     with Browser(published_sample, width=width) as browser:
         for path in pages:
             page = browser.open(path)
-            broken = page.evaluate("""() => [...document.querySelectorAll('table td:not(.hash)')]
+            cells = page.evaluate("""() => [...document.querySelectorAll('table td:not(.hash)')]
                 .filter(td => td.innerText.trim() && !/\\s/.test(td.innerText.trim()))
                 .map(td => { const r = document.createRange(); r.selectNodeContents(td);
                              const lines = new Set([...r.getClientRects()].map(x => Math.round(x.top)));
                              return [td.innerText.trim(), lines.size]; })""")
-            checked += len(broken)
-            wrapped = sorted({text for text, lines in broken if lines > 1})
+            checked += len(cells)
+            wrapped = sorted({text for text, lines in cells if lines > 1})
             assert wrapped == [], (path.relative_to(published_sample), width, wrapped)
             page.close()
     assert checked > 1000  # the cells were found: every report's tables
