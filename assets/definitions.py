@@ -16,6 +16,15 @@ from assets.resources import AuditRun
 all_assets = [*raw_tables, ethnicity_recording, indicator_counts, published_indicators, audit_report_pdfs, publication]
 
 
+# What a step of the multiprocess executor would import: imported once, by the forkserver each step
+# is forked from. Named, because left out Dagster preloads only its executor (an empty list, not the
+# job's module), and each step imported the code location, WeasyPrint and the instance's storage
+# again: about 2.5 CPU-s a step. A name that no longer imports is skipped by the forkserver.
+STEP_MODULES = ["assets.definitions", "pipeline.report.render", "pipeline.report.viewmodel", "pipeline.report.pdf_tags",
+                "pipeline.report.svg_text", "weasyprint", "dagster._core.storage.sqlite_storage",
+                "dagster._core.storage.local_compute_log_manager"]
+
+
 def executor_from_environment() -> dg.ExecutorDefinition:
     """The executor chosen by configuration (MHAUDIT_EXECUTOR).
 
@@ -36,7 +45,7 @@ def executor_from_environment() -> dg.ExecutorDefinition:
         "tag_concurrency_limits": [{"key": "mhaudit/duckdb", "value": "writer", "limit": 1}],
         # Steps fork from a server that has imported the code once (a spawned step imports it again:
         # about 3 s each, as long as a report takes to render).
-        "start_method": {"forkserver": {}},
+        "start_method": {"forkserver": {"preload_modules": STEP_MODULES}},
     })
 
 

@@ -46,6 +46,17 @@ def test_definitions_validate():
     assert "All code locations passed validation" in result.stderr + result.stdout
 
 
+def test_the_forkserver_preloads_modules_that_import():
+    """The multiprocess executor's forkserver skips a preload module that fails to import, silently:
+    every step would then import it again."""
+    import importlib
+
+    from assets.definitions import STEP_MODULES
+
+    for name in STEP_MODULES:
+        importlib.import_module(name)
+
+
 def test_definitions_list_the_layers():
     groups = {key.to_user_string(): a.group_names_by_key[key] for a in all_assets for key in a.keys}
     assert set(groups.values()) == {"ingest", "quality", "indicators", "reports"}
